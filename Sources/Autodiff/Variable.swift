@@ -1,0 +1,35 @@
+import Tensors
+
+/// A handle to a value recorded on a ``Tape``: the tape and the index of its record.
+///
+/// Variables are cheap to copy. Every operation on variables records itself on their tape;
+/// the same operations exist for plain ``Tensor``s, without a tape.
+public struct Variable<Scalar: TensorScalar> {
+    /// The tape this variable is recorded on.
+    public let tape: Tape<Scalar>
+    /// The position of its record on the tape.
+    public let index: Int
+
+    @inlinable init(tape: Tape<Scalar>, index: Int) {
+        self.tape = tape
+        self.index = index
+    }
+
+    /// The value computed when the variable was recorded.
+    @inlinable public var value: Tensor<Scalar> { tape.records[index].value }
+    /// The shape of ``value``.
+    @inlinable public var shape: [Int] { tape.records[index].value.shape }
+    /// The number of dimensions of ``value``.
+    @inlinable public var rank: Int { shape.count }
+    /// Whether an adjoint can flow into this variable (it is trainable or depends on a trainable leaf).
+    @inlinable public var needsGradient: Bool { tape.records[index].needsGradient }
+}
+
+/// Stops with a message if two variables live on different tapes.
+@inlinable
+func checkSameTape<S>(_ a: Variable<S>, _ b: Variable<S>, _ operation: String, file: StaticString, line: UInt) {
+    if a.tape !== b.tape {
+        ShapeError.fail(operation, shapes: [a.shape, b.shape], detail: "the variables belong to different tapes",
+                        file: file, line: line)
+    }
+}

@@ -1,0 +1,153 @@
+// Element-wise kernels shared by every operation: unary maps, broadcasting binary maps and
+// in-place accumulation. They are `@inlinable` so that each public operation (annotated with
+// `@_specialize` for Float and Double) gets a concrete loop with its closure inlined:
+// generic callers dispatch once per operation, never per element.
+
+extension Tensor {
+    /// A tensor of the same shape with `f` applied to every element.
+    @inlinable @inline(__always)
+    public func map(_ f: (Scalar) -> Scalar) -> Tensor {
+        let n = count
+        let out = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                for i in 0..<n { buffer[i] = f(x[i]) }
+            }
+            initialized = n
+        }
+        return Tensor(uncheckedShape: shape, scalars: out)
+    }
+
+    /// Combines two tensors of exactly the same shape element by element.
+    @inlinable @inline(__always)
+    func zipSameShape(_ other: Tensor, _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
+        let n = count
+        let out = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                other.scalars.withUnsafeBufferPointer { y in
+                    for i in 0..<n { buffer[i] = f(x[i], y[i]) }
+                }
+            }
+            initialized = n
+        }
+        return Tensor(uncheckedShape: shape, scalars: out)
+    }
+
+    /// Combines two tensors element by element after broadcasting them to a common shape
+    /// (NumPy's rules, see ``Shape/broadcast(_:_:)``).
+    ///
+    /// - Parameter operation: the operation's name for the error message.
+    @inlinable @inline(__always)
+    public func broadcastingZip(
+        _ other: Tensor, operation: String, file: StaticString, line: UInt,
+        _ f: (Scalar, Scalar) -> Scalar
+    ) -> Tensor {
+        if shape == other.shape { return zipSameShape(other, f) }
+        guard let outShape = Shape.broadcast(shape, other.shape) else {
+            ShapeError.fail(operation, shapes: [shape, other.shape],
+                            detail: "cannot broadcast (dimensions must be equal or 1, aligned at the last axis)",
+                            file: file, line: line)
+        }
+        if other.count == 1 && outShape.count >= rank && Shape.count(outShape) == count {
+            let s = other.scalars[0]
+            var r = map { f($0, s) }
+            r.storageShape = outShape
+            return r
+        }
+        if count == 1 && outShape.count >= other.rank && Shape.count(outShape) == other.count {
+            let s = scalars[0]
+            var r = other.map { f(s, $0) }
+            r.storageShape = outShape
+            return r
+        }
+        let n = Shape.count(outShape)
+        let sa = Shape.broadcastStrides(shape, to: outShape)
+        let sb = Shape.broadcastStrides(other.shape, to: outShape)
+        let rank = outShape.count
+        let inner = outShape[rank - 1]
+        let ia = sa[rank - 1], ib = sb[rank - 1]
+        let out = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                other.scalars.withUnsafeBufferPointer { y in
+                    var index = [Int](repeating: 0, count: rank)
+                    var offA = 0, offB = 0, o = 0
+                    while o < n {
+                        var pa = offA, pb = offB
+                        for j in 0..<inner {
+                            buffer[o + j] = f(x[pa], y[pb])
+                            pa += ia
+                            pb += ib
+                        }
+                        o += inner
+                        // Advance the odometer over the outer axes.
+                        var axis = rank - 2
+                        while axis >= 0 {
+                            index[axis] += 1
+                            offA += sa[axis]
+                            offB += sb[axis]
+                            if index[axis] < outShape[axis] { break }
+                            offA -= sa[axis] * outShape[axis]
+                            offB -= sb[axis] * outShape[axis]
+                            index[axis] = 0
+                            axis -= 1
+                        }
+                    }
+                }
+            }
+            initialized = n
+        }
+        return Tensor(uncheckedShape: outShape, scalars: out)
+    }
+
+    /// Adds `other` into `self` element by element, in place when the storage is not shared.
+    /// - Precondition: the shapes are equal.
+    @inlinable
+    public mutating func addInPlace(_ other: Tensor, file: StaticString = #fileID, line: UInt = #line) {
+        if shape != other.shape {
+            ShapeError.fail("addInPlace", shapes: [shape, other.shape], detail: "shapes must be equal",
+                            file: file, line: line)
+        }
+        let n = count
+        storage.withUnsafeMutableBufferPointer { x in
+            other.scalars.withUnsafeBufferPointer { y in
+                for i in 0..<n { x[i] += y[i] }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Combines two tensors of the same shape element by element: zᵢ = f(xᵢ, yᵢ).
+    /// - Precondition: the shapes are equal.
+    @inlinable @inline(__always)
+    public func zip(_ other: Tensor, operation: String = "zip", file: StaticString = #fileID, line: UInt = #line,
+                    _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
+        if shape != other.shape {
+            ShapeError.fail(operation, shapes: [shape, other.shape], detail: "shapes must be equal", file: file, line: line)
+        }
+        return zipSameShape(other, f)
+    }
+
+    /// Combines three tensors of the same shape element by element: zᵢ = f(xᵢ, yᵢ, wᵢ).
+    /// - Precondition: the shapes are equal.
+    @inlinable @inline(__always)
+    public func zip(_ second: Tensor, _ third: Tensor, operation: String = "zip",
+                    file: StaticString = #fileID, line: UInt = #line,
+                    _ f: (Scalar, Scalar, Scalar) -> Scalar) -> Tensor {
+        if shape != second.shape || shape != third.shape {
+            ShapeError.fail(operation, shapes: [shape, second.shape, third.shape], detail: "shapes must be equal",
+                            file: file, line: line)
+        }
+        let n = count
+        let out = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                second.scalars.withUnsafeBufferPointer { y in
+                    third.scalars.withUnsafeBufferPointer { w in
+                        for i in 0..<n { buffer[i] = f(x[i], y[i], w[i]) }
+                    }
+                }
+            }
+            initialized = n
+        }
+        return Tensor(uncheckedShape: shape, scalars: out)
+    }
+}
