@@ -111,8 +111,8 @@ extension Tape {
         case .divideByScalar(let a, let c): add(g / c, a)
         case .scalarDivide(_, let a): add(VJP.scalarDivide(g, output: y, x: x(a)), a)
         case .matmul(let a, let b):
-            if needs(a) { add(matmul(g, transposed: false, x(b), transposed: true), a) }
-            if needs(b) { add(matmul(x(a), transposed: true, g, transposed: false), b) }
+            if needs(a) { add(matmul(g, x(b), transposingB: true), a) }
+            if needs(b) { add(matmul(x(a), g, transposingA: true), b) }
         case .addBias(let a, let b):
             if needs(a) { add(g, a) }
             if needs(b) { add(g.sum(toShape: x(b).shape), b) }

@@ -2,7 +2,7 @@
 // concatenation.
 
 /// The matrix product of two rank-2 tensors, optionally transposing either operand first
-/// (without materialising the transpose):
+/// (the GEMM kernel reads the stored matrix transposed; nothing is copied):
 ///
 ///     C = op(A)·op(B),   Cᵢⱼ = Σₚ op(A)ᵢₚ·op(B)ₚⱼ
 ///
@@ -10,8 +10,7 @@
 /// - Complexity: O(m·n·k).
 @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
 public func matmul<Scalar>(
-    _ a: Tensor<Scalar>, transposed transposeA: Bool = false,
-    _ b: Tensor<Scalar>, transposed transposeB: Bool = false,
+    _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, transposingA transposeA: Bool = false, transposingB transposeB: Bool = false,
     file: StaticString = #fileID, line: UInt = #line
 ) -> Tensor<Scalar> {
     let op = "matmul"

@@ -1,0 +1,135 @@
+import Testing
+import Autodiff
+import Tensors
+
+/// One differentiable function of the op set, with inputs drawn from its domain.
+struct OpCase: CustomTestStringConvertible, Sendable {
+    let name: String
+    let shapes: [[Int]]
+    /// Inputs are uniform in this range (positive for log, sqrt, pow; away from 0 for divide).
+    let range: ClosedRange<Double>
+    let f: @Sendable ([Variable<Double>]) -> Variable<Double>
+
+    var testDescription: String { "\(name) \(shapes)" }
+
+    func inputs(seed: UInt64) -> [Tensor<Double>] {
+        var g = SeededGenerator(seed: seed)
+        return shapes.map { Tensor(randomUniform: $0, lower: range.lowerBound, upper: range.upperBound, using: &g) }
+    }
+}
+
+let positive = 0.5...2.0
+let anywhere = -2.0...2.0
+
+/// Every primitive, on several shapes, broadcasting included.
+let opCases: [OpCase] = [
+    OpCase(name: "add", shapes: [[3, 4], [3, 4]], range: anywhere) { $0[0] + $0[1] },
+    OpCase(name: "add broadcast row", shapes: [[3, 4], [4]], range: anywhere) { $0[0] + $0[1] },
+    OpCase(name: "add broadcast column", shapes: [[3, 1], [1, 4]], range: anywhere) { $0[0] + $0[1] },
+    OpCase(name: "add scalar tensor", shapes: [[], [2, 3]], range: anywhere) { $0[0] + $0[1] },
+    OpCase(name: "subtract broadcast", shapes: [[2, 3, 4], [3, 1]], range: anywhere) { $0[0] - $0[1] },
+    OpCase(name: "multiply", shapes: [[5], [5]], range: anywhere) { $0[0] * $0[1] },
+    OpCase(name: "multiply broadcast", shapes: [[2, 1, 3], [4, 1]], range: anywhere) { $0[0] * $0[1] },
+    OpCase(name: "divide", shapes: [[3, 2], [3, 2]], range: positive) { $0[0] / $0[1] },
+    OpCase(name: "divide broadcast", shapes: [[3, 2], [2]], range: positive) { $0[0] / $0[1] },
+    OpCase(name: "negate", shapes: [[4]], range: anywhere) { -$0[0] },
+    OpCase(name: "scalar arithmetic", shapes: [[2, 3]], range: positive) { (2 - $0[0]) * 3 + 1.5 / $0[0] - $0[0] / 4 },
+    OpCase(name: "matmul", shapes: [[3, 4], [4, 2]], range: anywhere) { matmul($0[0], $0[1]) },
+    OpCase(name: "matmul vector", shapes: [[1, 5], [5, 1]], range: anywhere) { $0[0].matmul($0[1]) },
+    OpCase(name: "addBias [n]", shapes: [[4, 3], [3]], range: anywhere) { $0[0].addingBias($0[1]) },
+    OpCase(name: "addBias [1, n]", shapes: [[4, 3], [1, 3]], range: anywhere) { $0[0].addingBias($0[1]) },
+    OpCase(name: "transposed", shapes: [[3, 5]], range: anywhere) { $0[0].transposed() },
+    OpCase(name: "transposed permutation", shapes: [[2, 3, 4]], range: anywhere) { $0[0].transposed(permutation: [2, 0, 1]) },
+    OpCase(name: "reshaped", shapes: [[2, 6]], range: anywhere) { $0[0].reshaped(to: [3, -1]) },
+    OpCase(name: "exp", shapes: [[3, 3]], range: anywhere) { exp($0[0]) },
+    OpCase(name: "log", shapes: [[3, 3]], range: positive) { log($0[0]) },
+    OpCase(name: "sigmoid", shapes: [[4, 3]], range: -4...4) { sigmoid($0[0]) },
+    OpCase(name: "tanh", shapes: [[7]], range: anywhere) { tanh($0[0]) },
+    OpCase(name: "relu", shapes: [[3, 4]], range: anywhere) { relu($0[0]) },
+    OpCase(name: "square", shapes: [[2, 2]], range: anywhere) { square($0[0]) },
+    OpCase(name: "sqrt", shapes: [[5]], range: positive) { sqrt($0[0]) },
+    OpCase(name: "pow 3", shapes: [[2, 3]], range: anywhere) { pow($0[0], 3) },
+    OpCase(name: "pow −1.5", shapes: [[4]], range: positive) { pow($0[0], -1.5) },
+    OpCase(name: "sum", shapes: [[3, 4]], range: anywhere) { $0[0].sum() },
+    OpCase(name: "mean", shapes: [[3, 4]], range: anywhere) { $0[0].mean() },
+    OpCase(name: "sum axis 0", shapes: [[3, 4]], range: anywhere) { $0[0].sum(alongAxes: [0]) },
+    OpCase(name: "sum axes kept", shapes: [[2, 3, 4]], range: anywhere) { $0[0].sum(alongAxes: [0, 2], keepingDimensions: true) },
+    OpCase(name: "mean axis −1", shapes: [[3, 5]], range: anywhere) { $0[0].mean(alongAxes: [-1]) },
+    OpCase(name: "mean axis kept", shapes: [[2, 3, 2]], range: anywhere) { $0[0].mean(alongAxes: [1], keepingDimensions: true) },
+    OpCase(name: "max axis 1", shapes: [[4, 5]], range: anywhere) { $0[0].max(alongAxis: 1) },
+    OpCase(name: "max axis 0 kept", shapes: [[3, 2, 2]], range: anywhere) { $0[0].max(alongAxis: 0, keepingDimensions: true) },
+    OpCase(name: "softmax", shapes: [[3, 4]], range: -3...3) { softmax($0[0]) },
+    OpCase(name: "softmax axis 0", shapes: [[3, 4]], range: -3...3) { softmax($0[0], alongAxis: 0) },
+    OpCase(name: "logSoftmax", shapes: [[2, 5]], range: -3...3) { logSoftmax($0[0]) },
+    OpCase(name: "logSoftmax axis 0", shapes: [[4, 2]], range: -3...3) { logSoftmax($0[0], alongAxis: 0) },
+    OpCase(name: "concatenate axis 1", shapes: [[2, 3], [2, 1], [2, 2]], range: anywhere) {
+        concatenate($0, alongAxis: 1)
+    },
+    OpCase(name: "concatenate axis 0", shapes: [[1, 3], [2, 3]], range: anywhere) { concatenate($0, alongAxis: 0) },
+    OpCase(name: "prependingOnes", shapes: [[3, 2]], range: anywhere) { $0[0].prependingOnes(alongAxis: 1) },
+    OpCase(name: "select", shapes: [[2, 3], [2, 3]], range: anywhere) {
+        select(Tensor([[1, 0, 1], [0, 0, 1]]), $0[0], $0[1])
+    },
+    OpCase(name: "select broadcast", shapes: [[3], [2, 1]], range: anywhere) {
+        select(Tensor([[1, 0, 1], [0, 1, 1]]), $0[0], $0[1])
+    },
+    OpCase(name: "sigmoidCrossEntropy", shapes: [[4, 3]], range: -3...3) {
+        sigmoidCrossEntropy(logits: $0[0], labels: Tensor(shape: [4, 3], scalars: [1, 0, 0, 1, 1, 0, 0.5, 0, 1, 0, 0, 1]))
+    },
+    OpCase(name: "softmaxCrossEntropy one-hot", shapes: [[3, 4]], range: -3...3) {
+        softmaxCrossEntropy(logits: $0[0], labels: Tensor([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]]))
+    },
+    OpCase(name: "softmaxCrossEntropy indices", shapes: [[3, 4]], range: -3...3) {
+        softmaxCrossEntropy(logits: $0[0], classIndices: [2, 0, 3])
+    },
+    OpCase(name: "halfSumOfSquares", shapes: [[3, 2]], range: anywhere) {
+        halfSumOfSquares(predictions: $0[0], targets: Tensor([[1, 0], [0, 1], [0.5, 0.5]]))
+    },
+    OpCase(name: "meanSquaredError", shapes: [[2, 3]], range: anywhere) {
+        meanSquaredError(predictions: $0[0], targets: Tensor([[1, 0, 2], [0, 1, -1]]))
+    },
+    OpCase(name: "composite: 2-layer network", shapes: [[4, 3], [3, 5], [5], [5, 2]], range: anywhere) {
+        let h = tanh(matmul($0[0], $0[1]).addingBias($0[2]))
+        return (sigmoid(matmul(h, $0[3])) * 2 + 1).sum(alongAxes: [1])
+    },
+]
+
+@Suite("Every op: central finite differences and the adjoint identity, in Double")
+struct OpCheckTests {
+    @Test("∇ tape = central finite differences (relative ≤ 1e-7)", arguments: opCases)
+    func finiteDifferences(_ op: OpCase) {
+        for seed: UInt64 in [1, 2] {
+            let report = checkGradients(at: op.inputs(seed: seed), seed: seed, op.f)
+            #expect(report.passes(tolerance: 1e-7), "\(report)")
+            #expect(report.count == op.shapes.reduce(0) { $0 + $1.reduce(1, *) })
+        }
+    }
+
+    @Test("⟨J·u, v⟩ = ⟨u, Jᵀ·v⟩ with seeded random directions (relative ≤ 1e-7)", arguments: opCases)
+    func adjointIdentity(_ op: OpCase) {
+        let report = checkAdjointIdentity(at: op.inputs(seed: 3), seed: 3, op.f)
+        #expect(report.relativeDifference <= 1e-7, "\(report)")
+        #expect(report.reverse != 0)
+    }
+
+    @Test("Float: the same checks hold with Float's step (relative ≤ 1e-2)")
+    func float() {
+        var g = SeededGenerator(seed: 4)
+        let x = Tensor<Float>(randomUniform: [3, 4], lower: 0.5, upper: 2, using: &g)
+        let w = Tensor<Float>(randomUniform: [4, 2], lower: -1, upper: 1, using: &g)
+        let report = checkGradients(at: [x, w]) { v in (log(v[0]) * 2).matmul(v[1]).sum() }
+        #expect(report.passes(tolerance: 1e-2), "\(report)")
+    }
+
+    @Test("a wrong VJP is caught: the check can fail")
+    func checkCanFail() {
+        let wrong = CustomOperation<Double>(
+            name: "cube with a wrong VJP", forward: { x in x[0] * x[0] * x[0] },
+            vjp: { x, _, g in [g * x[0] * x[0] * 2] })  // should be 3x²
+        let report = checkGradients(at: [Tensor([0.5, 1.5])]) { v in wrong(v[0]).sum() }
+        #expect(!report.passes(tolerance: 1e-3))
+        #expect(report.worst.first.map { Swift.abs($0.numerical - $0.analytical) > 0.1 } == true)
+        let identity = checkAdjointIdentity(at: [Tensor([0.5, 1.5])]) { v in wrong(v[0]) }
+        #expect(identity.relativeDifference > 0.1)
+    }
+}
