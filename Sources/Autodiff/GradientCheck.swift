@@ -14,6 +14,7 @@ public struct GradientCheckEntry: Sendable, CustomStringConvertible {
     /// |numerical − analytical|.
     public var absoluteDifference: Double { Swift.abs(numerical - analytical) }
 
+    /// One line: the input, the index, both values and their difference.
     public var description: String {
         "input \(input) \(index): numerical \(numerical), tape \(analytical), |diff| \(absoluteDifference)"
     }
@@ -35,6 +36,7 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
     /// Whether ``relativeDifference`` is at most `tolerance`.
     public func passes(tolerance: Double) -> Bool { relativeDifference <= tolerance }
 
+    /// The relative difference and the worst entries, one per line.
     public var description: String {
         "gradient check over \(count) entries (step \(step)): relative difference \(relativeDifference)"
             + worst.map { "\n  \($0)" }.joined()
@@ -129,6 +131,7 @@ public struct AdjointIdentityReport: Sendable, CustomStringConvertible {
         return scale == 0 ? 0 : Swift.abs(forward - reverse) / scale
     }
 
+    /// Both inner products and their relative difference.
     public var description: String {
         "⟨J·u, v⟩ = \(forward), ⟨u, Jᵀ·v⟩ = \(reverse), relative difference \(relativeDifference)"
     }

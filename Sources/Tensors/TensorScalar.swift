@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// A floating-point type a ``Tensor`` can hold: `Float` or `Double`.
 ///
@@ -28,59 +22,31 @@ where RawSignificand: FixedWidthInteger {
 }
 
 extension Float: TensorScalar {
-    @inlinable @inline(__always) public static func exp(_ x: Float) -> Float { expf(x) }
-    @inlinable @inline(__always) public static func log(_ x: Float) -> Float { logf(x) }
-    @inlinable @inline(__always) public static func log1p(_ x: Float) -> Float { log1pf(x) }
-    @inlinable @inline(__always) public static func tanh(_ x: Float) -> Float { tanhf(x) }
-    @inlinable @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+    /// eˣ (the C library's `expf`).
+    @inlinable @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
+    /// ln x (the C library's `logf`).
+    @inlinable @inline(__always) public static func log(_ x: Float) -> Float { Foundation.log(x) }
+    /// ln(1 + x) (the C library's `log1pf`).
+    @inlinable @inline(__always) public static func log1p(_ x: Float) -> Float { Foundation.log1p(x) }
+    /// tanh x (the C library's `tanhf`).
+    @inlinable @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
+    /// xʸ (the C library's `powf`).
+    @inlinable @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.pow(x, y) }
+    /// `"Float"`.
     public static var typeName: String { "Float" }
 }
 
 extension Double: TensorScalar {
-    @inlinable @inline(__always) public static func exp(_ x: Double) -> Double {
-        #if canImport(Darwin)
-        Darwin.exp(x)
-        #elseif canImport(Glibc)
-        Glibc.exp(x)
-        #else
-        Musl.exp(x)
-        #endif
-    }
-    @inlinable @inline(__always) public static func log(_ x: Double) -> Double {
-        #if canImport(Darwin)
-        Darwin.log(x)
-        #elseif canImport(Glibc)
-        Glibc.log(x)
-        #else
-        Musl.log(x)
-        #endif
-    }
-    @inlinable @inline(__always) public static func log1p(_ x: Double) -> Double {
-        #if canImport(Darwin)
-        Darwin.log1p(x)
-        #elseif canImport(Glibc)
-        Glibc.log1p(x)
-        #else
-        Musl.log1p(x)
-        #endif
-    }
-    @inlinable @inline(__always) public static func tanh(_ x: Double) -> Double {
-        #if canImport(Darwin)
-        Darwin.tanh(x)
-        #elseif canImport(Glibc)
-        Glibc.tanh(x)
-        #else
-        Musl.tanh(x)
-        #endif
-    }
-    @inlinable @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double {
-        #if canImport(Darwin)
-        Darwin.pow(x, y)
-        #elseif canImport(Glibc)
-        Glibc.pow(x, y)
-        #else
-        Musl.pow(x, y)
-        #endif
-    }
+    /// eˣ (the C library's `exp`).
+    @inlinable @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    /// ln x (the C library's `log`).
+    @inlinable @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    /// ln(1 + x) (the C library's `log1p`).
+    @inlinable @inline(__always) public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
+    /// tanh x (the C library's `tanh`).
+    @inlinable @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    /// xʸ (the C library's `pow`).
+    @inlinable @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+    /// `"Double"`.
     public static var typeName: String { "Double" }
 }

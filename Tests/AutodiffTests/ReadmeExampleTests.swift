@@ -1,0 +1,37 @@
+import Testing
+import Autodiff
+import Tensors
+
+/// The README's example, verbatim in substance: if it stops compiling or its claims stop
+/// holding, this test fails.
+@Suite("README example")
+struct ReadmeExampleTests {
+    @Test("the README example runs and its gradient check passes")
+    func readme() {
+        let tape = Tape<Double>()
+        let W = tape.variable(Tensor<Double>(shape: [2, 2], scalars: [0.5, -0.4, 0.3, 0.8]))
+        let b = tape.variable(Tensor<Double>(shape: [1, 2], scalars: [0.1, -0.1]))
+        let x = tape.constant(Tensor<Double>([[0, 1], [1, 0]]))
+        let z = matmul(x, W) + b
+        let a = sigmoid(z)
+        let loss = (a * a).sum() * 0.5 + log(a).mean()
+        let g = tape.gradient(of: loss, wrt: [W, b, z])
+        #expect(loss.value.shape == [])
+        #expect(g.map(\.shape) == [[2, 2], [1, 2], [2, 2]])
+        let report = checkGradients(at: [W.value, b.value]) { p in
+            let z = matmul(p[0].tape.constant(x.value), p[0]) + p[1]
+            return (sigmoid(z) * sigmoid(z)).sum() * 0.5
+        }
+        #expect(report.relativeDifference < 1e-8)
+        let whole = checkGradients(at: [W.value, b.value]) { p in
+            let a = sigmoid(matmul(p[0].tape.constant(x.value), p[0]) + p[1])
+            return (a * a).sum() * 0.5 + log(a).mean()
+        }
+        #expect(whole.passes(tolerance: 1e-8))
+        let softplus = CustomOperation<Double>(
+            name: "softplus", forward: { x in log(exp(x[0]) + 1) },
+            vjp: { x, _, upstream in [upstream * sigmoid(x[0])] })
+        let y = softplus(z).sum()
+        #expect(tape.gradient(of: y, wrt: [z])[0] == sigmoid(z.value))
+    }
+}
