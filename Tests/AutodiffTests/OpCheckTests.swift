@@ -21,8 +21,28 @@ struct OpCase: CustomTestStringConvertible, Sendable {
 let positive = 0.5...2.0
 let anywhere = -2.0...2.0
 
+/// Element-wise unary ops again on rank 0, rank 1 and rank 3, so every op sees several shapes.
+let unaryShapeCases: [OpCase] = [[], [6], [2, 3, 2]].flatMap { shape -> [OpCase] in
+    [
+        OpCase(name: "exp", shapes: [shape], range: anywhere) { exp($0[0]) },
+        OpCase(name: "log", shapes: [shape], range: positive) { log($0[0]) },
+        OpCase(name: "sigmoid", shapes: [shape], range: -4...4) { sigmoid($0[0]) },
+        OpCase(name: "tanh", shapes: [shape], range: anywhere) { tanh($0[0]) },
+        OpCase(name: "relu", shapes: [shape], range: anywhere) { relu($0[0]) },
+        OpCase(name: "square", shapes: [shape], range: anywhere) { square($0[0]) },
+        OpCase(name: "sqrt", shapes: [shape], range: positive) { sqrt($0[0]) },
+        OpCase(name: "pow 2.5", shapes: [shape], range: positive) { pow($0[0], 2.5) },
+        OpCase(name: "negate", shapes: [shape], range: anywhere) { -$0[0] },
+        OpCase(name: "scalar arithmetic", shapes: [shape], range: positive) { 3 / (1 + $0[0] * 2) - $0[0] / 4 },
+        OpCase(name: "multiply broadcast", shapes: [shape, [1]], range: anywhere) { $0[0] * $0[1] },
+        OpCase(name: "divide broadcast", shapes: [[1], shape], range: positive) { $0[0] / $0[1] },
+        OpCase(name: "sum", shapes: [shape], range: anywhere) { $0[0].sum() },
+        OpCase(name: "mean", shapes: [shape], range: anywhere) { $0[0].mean() },
+    ]
+}
+
 /// Every primitive, on several shapes, broadcasting included.
-let opCases: [OpCase] = [
+let opCases: [OpCase] = unaryShapeCases + [
     OpCase(name: "add", shapes: [[3, 4], [3, 4]], range: anywhere) { $0[0] + $0[1] },
     OpCase(name: "add broadcast row", shapes: [[3, 4], [4]], range: anywhere) { $0[0] + $0[1] },
     OpCase(name: "add broadcast column", shapes: [[3, 1], [1, 4]], range: anywhere) { $0[0] + $0[1] },
