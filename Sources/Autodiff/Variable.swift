@@ -33,3 +33,18 @@ func checkSameTape<S>(_ a: Variable<S>, _ b: Variable<S>, _ operation: String, f
                         file: file, line: line)
     }
 }
+
+extension Variable: CustomStringConvertible {
+    /// The record's index and value, e.g. `Variable #3: [[1.0, 2.0]]`.
+    public var description: String { "Variable #\(index): \(value)" }
+}
+
+extension Tape {
+    /// The adjoint ∂output/∂v of one variable (see ``gradient(of:wrt:seed:file:line:)``).
+    public func gradient(
+        of output: Variable<Scalar>, wrt variable: Variable<Scalar>, seed: Tensor<Scalar>? = nil,
+        file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor<Scalar> {
+        gradient(of: output, wrt: [variable], seed: seed, file: file, line: line)[0]
+    }
+}

@@ -190,3 +190,16 @@ struct TapeTests {
         #expect(weakTape == nil)
     }
 }
+
+@Suite("Tape conveniences")
+struct TapeConvenienceTests {
+    @Test("gradient with respect to one variable equals the array form")
+    func single() {
+        let tape = Tape<Double>()
+        let w = tape.variable(Tensor([1, 2]))
+        let y = (w * w).sum()
+        #expect(tape.gradient(of: y, wrt: w) == Tensor([2, 4]))
+        #expect(tape.gradient(of: y, wrt: w) == tape.gradient(of: y, wrt: [w])[0])
+        #expect(w.description == "Variable #0: [1.0, 2.0]")
+    }
+}
