@@ -122,7 +122,7 @@ public struct SquaredErrorNetwork<Scalar: TensorScalar>: Sendable {
     /// The target of the text's 2-2-1 training example.
     public static var textExampleTarget: [Scalar] { [1] }
     /// The learning rate η of the text's 2-2-1 example.
-    public static var textExampleLearningRate: Scalar { 2 }
+    public static var textExampleLearningRate: Scalar { 2.5 }
 
     /// The layer sizes, inputs first.
     public var layerSizes: [Int] { [weights[0].shape[0]] + weights.map { $0.shape[1] } }

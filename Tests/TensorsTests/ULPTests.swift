@@ -28,7 +28,7 @@ struct ULPTests {
     @Test("ulps: infinities are one past the largest finite value; NaN is infinitely far")
     func specials() {
         #expect(ulpDistance(Double.greatestFiniteMagnitude, .infinity) == 1)
-        #expect(ulpDistance(-Double.infinity, .infinity) == 2 * 0x7FF0_0000_0000_0000)
+        #expect(ulpDistance(-Double.infinity, .infinity) == UInt64(0x7FF0_0000_0000_0000) * 2)
         #expect(ulpDistance(Double.nan, 1.0) == UInt64.max)
         #expect(ulpDistance(Float.nan, Float.nan) == UInt64.max)
     }
