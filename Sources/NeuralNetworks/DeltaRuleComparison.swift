@@ -217,8 +217,10 @@ public struct CrossEntropyLayerAgreement: Sendable {
 public struct CrossEntropyAgreement: Sendable, CustomStringConvertible {
     /// One entry per Θ(l), l = 1…L−1.
     public let layers: [CrossEntropyLayerAgreement]
-    /// J from the tape and from the reference.
-    public let tapeCost: Double, referenceCost: Double
+    /// J as the tape computed it (fused or composed cost, plus the penalty).
+    public let tapeCost: Double
+    /// J as the reference computed it, term by term as the text writes it.
+    public let referenceCost: Double
 
     /// |J_tape − J_ref|.
     public var costAbsoluteDifference: Double { Swift.abs(tapeCost - referenceCost) }
@@ -237,6 +239,8 @@ public struct CrossEntropyAgreement: Sendable, CustomStringConvertible {
         layers.allSatisfy { $0.deltaIsBitwiseIdentical && $0.gradientIsBitwiseIdentical }
     }
 
+    /// One line per Θ(l) with the ulps and relative differences of δ(l+1) and D(l), and a
+    /// last line comparing the two J: the report the command-line `check` prints.
     public var description: String {
         var lines = layers.map { a in
             "Θ(\(a.layer)): δ(\(a.layer + 1)) \(a.delta.maxULPs) ulps, relative \(a.delta.relative); "

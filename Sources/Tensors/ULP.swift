@@ -71,6 +71,7 @@ public struct ElementwiseDifference: Sendable, Equatable, CustomStringConvertibl
                               maxULPs: Swift.max(maxULPs, other.maxULPs), count: count + other.count)
     }
 
+    /// One line: the largest absolute difference, the relative difference and the ulps.
     public var description: String {
         "max |Δ| \(maxAbsolute), relative \(relative), \(maxULPs) ulps over \(count) elements"
     }

@@ -81,3 +81,33 @@ enum DeltaRuleBounds {
     /// reached through ȳ/h and ȳ/(1 − h) times h(1 − h) rather than as a − y.
     static let composedULPs: UInt64 = 1 << 14
 }
+
+@Suite("The same agreements in Float")
+struct FloatAgreementTests {
+    @Test("Float, fused σ-cross-entropy, text's 3-5-5-4 with m = 8, λ = 3: bit for bit")
+    func fusedFloat() {
+        let thetas = CrossEntropyNetwork<Float>(layerSizes: [3, 5, 5, 4], epsilon: 1, seed: 4).thetas
+        var rng = SeededGenerator(seed: 77)
+        let x = Tensor<Float>(randomUniform: [8, 3], using: &rng)
+        var y = Tensor<Float>(zeros: [8, 4])
+        for i in 0..<8 { y[i, i % 4] = 1 }
+        let agreement = compareTapeWithDeltaRule(thetas: thetas, inputs: x, labels: y, lambda: 3)
+        #expect(agreement.isBitwiseIdentical, "\(agreement)")
+        #expect(agreement.costRelativeDifference <= 1e-6)
+    }
+
+    @Test("Float, 2-2-1: 1,000 epochs of SGD on the tape give the reference's weights, bit for bit")
+    func squaredErrorFloat() {
+        typealias Net = SquaredErrorNetwork<Float>
+        var reference = Net.textExample()
+        let example = (input: Net.textExampleInput, target: Net.textExampleTarget)
+        reference.train(on: [example], learningRate: Net.textExampleLearningRate, epochs: 1_000)
+        let tape = trainSquaredErrorOnTape(Net.textExample(), on: [example], learningRate: Net.textExampleLearningRate,
+                                           epochs: 1_000)
+        for l in 0..<2 {
+            #expect(tape.weights[l].isBitwiseIdentical(to: reference.weights[l]), "w(\(l + 1))")
+            #expect(tape.biases[l].isBitwiseIdentical(to: reference.biases[l]), "b(\(l + 1))")
+        }
+        #expect(abs(reference.output(for: Net.textExampleInput)[0] - 0.99) < 0.002)
+    }
+}
