@@ -240,7 +240,7 @@ public struct CrossEntropyAgreement: Sendable, CustomStringConvertible {
     }
 
     /// One line per Θ(l) with the ulps and relative differences of δ(l+1) and D(l), and a
-    /// last line comparing the two J: the report the command-line `check` prints.
+    /// last line comparing the two J: the report meant for the command-line `check`.
     public var description: String {
         var lines = layers.map { a in
             "Θ(\(a.layer)): δ(\(a.layer + 1)) \(a.delta.maxULPs) ulps, relative \(a.delta.relative); "
