@@ -94,7 +94,13 @@ public struct CrossEntropyNetwork<Scalar: TensorScalar>: Sendable {
     }
 
     /// h(x) = a(L) for every row of `inputs`, by the vectorised forward pass.
-    public func hypothesis(_ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
+    /// - Precondition: inputs are [m, s(1)].
+    /// - Complexity: O(m · number of weights).
+    public func hypothesis(_ inputs: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line) -> Tensor<Scalar> {
+        if inputs.rank != 2 || inputs.shape[1] != layerSizes[0] {
+            ShapeError.fail("CrossEntropyNetwork.hypothesis", shapes: [inputs.shape],
+                            detail: "needs inputs [m, \(layerSizes[0])]", file: file, line: line)
+        }
         var a = inputs.prependingBiasColumn()
         for (l, theta) in thetas.enumerated() {
             let g = sigmoid(matmul(a, transposed: false, theta, transposed: true))
