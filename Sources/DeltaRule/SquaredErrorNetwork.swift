@@ -55,7 +55,7 @@ public struct SquaredErrorStep<Scalar: TensorScalar>: Sendable {
 /// unit j — and biases b of shape [n(l)]. Every unit uses the same ``DeltaRuleActivation``.
 ///
 ///     var net = SquaredErrorNetwork<Double>.textExample()
-///     let step = net.step(input: [0.35, 0.9], target: [1], learningRate: 2)
+///     let step = net.step(input: [0.35, 0.9], target: [1], learningRate: 2.5)
 ///     step.layers[1].delta          // the output δ
 ///     net.apply(step)               // w ← w + Δw, b ← b + Δb
 ///
