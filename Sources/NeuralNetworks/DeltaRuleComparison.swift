@@ -33,6 +33,7 @@ public struct SquaredErrorTapeGradients<Scalar: TensorScalar>: Sendable {
 ///
 /// and returns ∂E/∂z, ∂E/∂w and ∂E/∂b of every layer.
 /// - Precondition: `input` and `target` have the sizes of the input and output layers.
+/// - Complexity: O(number of weights).
 public func squaredErrorOnTape<Scalar: TensorScalar>(
     _ network: SquaredErrorNetwork<Scalar>, input: [Scalar], target: [Scalar]
 ) -> SquaredErrorTapeGradients<Scalar> {
@@ -66,6 +67,7 @@ public func squaredErrorOnTape<Scalar: TensorScalar>(
 /// With the sigmoid, this takes the same steps as ``SquaredErrorNetwork/train(on:learningRate:epochs:)``
 /// bit for bit (Note [Delta-rule grouping] in DeltaRule).
 /// - Returns: the trained network.
+/// - Complexity: O(epochs · examples · number of weights).
 public func trainSquaredErrorOnTape<Scalar: TensorScalar>(
     _ network: SquaredErrorNetwork<Scalar>, on examples: [(input: [Scalar], target: [Scalar])],
     learningRate eta: Scalar, epochs: Int
@@ -103,6 +105,7 @@ public struct SquaredErrorLayerAgreement: Sendable {
 ///
 /// The tape's values are negated and scaled exactly as plain SGD would scale them, so
 /// agreement in every bit means SGD on the tape takes the delta rule's step.
+/// - Complexity: O(number of weights).
 public func compareTapeWithDeltaRule<Scalar: TensorScalar>(
     network: SquaredErrorNetwork<Scalar>, input: [Scalar], target: [Scalar], learningRate eta: Scalar
 ) -> [SquaredErrorLayerAgreement] {
@@ -151,6 +154,7 @@ public struct CrossEntropyTapeGradients<Scalar: TensorScalar>: Sendable {
 /// - Parameters:
 ///   - thetas: Θ(1)…Θ(L−1), each s(l+1) × (s(l) + 1).
 ///   - inputs: X, [m, s(1)]; labels: Y, [m, s(L)].
+/// - Complexity: O(m · number of weights).
 public func crossEntropyOnTape<Scalar: TensorScalar>(
     thetas: [Tensor<Scalar>], inputs: Tensor<Scalar>, labels: Tensor<Scalar>, lambda: Scalar,
     form: CrossEntropyTapeForm
