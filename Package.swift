@@ -13,9 +13,14 @@ let package = Package(
     targets: [
         .target(name: "Tensors"),
         .target(name: "Autodiff", dependencies: ["Tensors"]),
-        .target(name: "Backprop", dependencies: ["Tensors", "Autodiff"]),
+        // The textbook algorithms, an independent oracle: Tensors only, never Autodiff.
+        .target(name: "DeltaRule", dependencies: ["Tensors"]),
+        .target(name: "NeuralNetworks", dependencies: ["Tensors", "Autodiff", "DeltaRule"]),
+        .target(name: "Backprop", dependencies: ["Tensors", "Autodiff", "DeltaRule", "NeuralNetworks"]),
         .executableTarget(name: "BackpropTool", dependencies: ["Backprop"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Tensors"]),
+        .testTarget(name: "DeltaRuleTests", dependencies: ["DeltaRule", "NeuralNetworks", "Autodiff", "Tensors"]),
+        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "DeltaRule", "Autodiff", "Tensors"]),
     ]
 )

@@ -1,8 +1,14 @@
-import Foundation
-// The `backprop` executable. Until the command-line tool lands (see the NeuralNetworks issue),
-// it runs a small demonstration: the squared-error text's 2-2-1 sigmoid network on XOR,
-// trained by SGD through the tape, with a finite-difference check of its gradients.
+// The `backprop` executable. `backprop check` compares the tape with the δ rules (see
+// CheckCommand.swift). Until the full command-line tool lands (see the NeuralNetworks issue),
+// no arguments runs a small demonstration: the squared-error text's 2-2-1 sigmoid network on
+// XOR, trained by SGD through the tape, with a finite-difference check of its gradients.
 import Backprop
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "check" {
+    exit(CheckCommand.run(Array(arguments.dropFirst())))
+}
 
 let x = Tensor<Double>([[0, 0], [0, 1], [1, 0], [1, 1]])
 let t = Tensor<Double>([[0], [1], [1], [0]])
