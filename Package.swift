@@ -15,9 +15,13 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["Tensors"]),
         // The textbook algorithms, an independent oracle: Tensors only, never Autodiff.
         .target(name: "DeltaRule", dependencies: ["Tensors"]),
-        .target(name: "NeuralNetworks", dependencies: ["Tensors", "Autodiff", "DeltaRule"]),
+        .target(
+            name: "NeuralNetworks", dependencies: ["Tensors", "Autodiff", "DeltaRule"],
+            resources: [.copy("Resources/digits.csv")]),
         .target(name: "Backprop", dependencies: ["Tensors", "Autodiff", "DeltaRule", "NeuralNetworks"]),
-        .executableTarget(name: "BackpropTool", dependencies: ["Backprop"]),
+        // Reference architectures written only with the public API.
+        .target(name: "ReferenceModels", dependencies: ["Backprop"], path: "Models"),
+        .executableTarget(name: "BackpropTool", dependencies: ["Backprop", "ReferenceModels"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Tensors"]),
         .testTarget(name: "DeltaRuleTests", dependencies: ["DeltaRule", "NeuralNetworks", "Autodiff", "Tensors"]),

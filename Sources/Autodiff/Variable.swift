@@ -48,3 +48,16 @@ extension Tape {
         gradient(of: output, wrt: [variable], seed: seed, file: file, line: line)[0]
     }
 }
+
+extension Tape {
+    /// The variable whose record sits at `index` (as returned earlier by an operation):
+    /// lets a holder keep a weak reference to the tape and an index instead of a variable.
+    /// - Precondition: `index` is within the tape.
+    public func recordedVariable(at index: Int, file: StaticString = #fileID, line: UInt = #line) -> Variable<Scalar> {
+        if index < 0 || index >= records.count {
+            ShapeError.fail("recordedVariable", shapes: [], detail: "index \(index) is outside the tape (\(records.count) records)",
+                            file: file, line: line)
+        }
+        return Variable(tape: self, index: index)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How training reports its progress on standard error.
+public enum ProgressStyle: Sendable, Equatable {
+    /// A redrawn bar when standard error is a terminal, plain lines otherwise.
+    case automatic
+    /// One plain line per epoch.
+    case lines
+    /// Nothing.
+    case silent
+}
+
+/// What one epoch of training measured.
+public struct EpochReport: Sendable, Equatable {
+    /// The epoch, from 1.
+    public let epoch: Int
+    /// The mean training loss over the epoch's mini-batches (penalty included).
+    public let loss: Double
+    /// The accuracy on the evaluation set (or the training set if there is none), in [0, 1].
+    public let accuracy: Double
+    /// The loss on the evaluation set, if one was given.
+    public let evaluationLoss: Double?
+    /// Training throughput: examples per second of wall-clock time.
+    public let examplesPerSecond: Double
+}
+
+/// Writes progress to standard error: a bar redrawn in place on a terminal, one line per epoch
+/// otherwise (logs, CI), nothing when silent.
+struct ProgressDisplay {
+    let style: ProgressStyle
+    let epochs: Int
+    let isTerminal: Bool
+
+    init(style: ProgressStyle, epochs: Int) {
+        self.style = style
+        self.epochs = epochs
+        self.isTerminal = style == .automatic && isatty(STDERR_FILENO) != 0
+    }
+
+    func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Within an epoch: the bar's progress through the batches (terminal only).
+    func batch(epoch: Int, done: Int, total: Int, loss: Double) {
+        guard isTerminal, style == .automatic else { return }
+        let width = 24
+        let filled = total == 0 ? width : width * done / total
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        write("\r\u{1B}[2Kepoch \(epoch)/\(epochs) [\(bar)] loss \(format(loss))")
+    }
+
+    /// At the end of an epoch.
+    func epochEnded(_ r: EpochReport) {
+        guard style != .silent else { return }
+        let eval = r.evaluationLoss.map { "  eval loss \(format($0))" } ?? ""
+        let line = "epoch \(r.epoch)/\(epochs)  loss \(format(r.loss))\(eval)  accuracy \(String(format: "%.2f%%", 100 * r.accuracy))"
+            + "  \(Int(r.examplesPerSecond)) examples/s"
+        if isTerminal {
+            write("\r\u{1B}[2K" + line + (r.epoch == epochs ? "\n" : ""))
+        } else {
+            write(line + "\n")
+        }
+    }
+
+    func format(_ x: Double) -> String { String(format: "%.5f", x) }
+}

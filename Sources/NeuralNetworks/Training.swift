@@ -1,0 +1,113 @@
+import Foundation
+import Autodiff
+import Tensors
+
+/// Mini-batch training with seeded shuffling, evaluation after every epoch and a progress
+/// display:
+///
+///     for each epoch: shuffle (seed + epoch); for each batch B:
+///         L = loss(model(X_B), Y_B) + λ/(2m)·Σ_weights θ²;   θ ← optimiser(θ, ∂L/∂θ)
+///
+/// m is the size of the whole training set, as in the text's J(Θ): each batch's gradient is
+/// then an unbiased estimate of ∇J, and full-batch training (batchSize ≥ m) is the text's
+/// algorithm exactly. (With m the batch size, the penalty would grow with the number of
+/// batches per epoch.)
+public struct Trainer<Scalar: TensorScalar> {
+    /// The number of passes over the training set.
+    public var epochs: Int
+    /// m, the examples per mini-batch (the last batch may be smaller); ≥ n gives full-batch.
+    public var batchSize: Int
+    /// λ of the L2 penalty over weights (biases are not penalised).
+    public var lambda: Scalar
+    /// The seed of the shuffling.
+    public var seed: UInt64
+    /// How progress is shown on standard error.
+    public var progress: ProgressStyle
+
+    /// A trainer; the defaults match the main job's settings except epochs.
+    public init(epochs: Int, batchSize: Int = 32, lambda: Scalar = 0, seed: UInt64 = 0, progress: ProgressStyle = .automatic) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.lambda = lambda
+        self.seed = seed
+        self.progress = progress
+    }
+
+    /// Trains `model` in place and returns one report per epoch.
+    ///
+    /// - Parameters:
+    ///   - model: the network; its parameters are updated.
+    ///   - loss: the data term (applied to the model's outputs and the labels' encoding).
+    ///   - optimizer: updated along each batch's gradients.
+    ///   - data: the training set.
+    ///   - evaluation: measured after every epoch (loss and accuracy), if given.
+    public func fit<Opt: Optimizer>(
+        _ model: any Layer<Scalar>, loss: Loss, optimizer: inout Opt, on data: Dataset<Scalar>,
+        evaluatingOn evaluation: Dataset<Scalar>? = nil
+    ) -> [EpochReport] where Opt.Scalar == Scalar {
+        precondition(epochs >= 0 && batchSize >= 1, "Trainer: epochs must be ≥ 0 and batchSize ≥ 1")
+        let display = ProgressDisplay(style: progress, epochs: epochs)
+        let parameters = model.parameters
+        var reports = [EpochReport]()
+        for epoch in 1...Swift.max(epochs, 1) where epochs > 0 {
+            let start = Date()
+            let shuffled = data.shuffled(seed: seed &+ UInt64(epoch))
+            var total = 0.0, batches = 0
+            var first = 0
+            while first < shuffled.count {
+                let batch = shuffled.subset(Array(first..<Swift.min(first + batchSize, shuffled.count)))
+                first += batchSize
+                let tape = Tape<Scalar>()
+                let outputs = model(tape.constant(batch.features))
+                var objective = loss(outputs, labelEncoding(batch, outputs: outputs.shape.last ?? 1))
+                if lambda != 0 {
+                    objective = objective + l2Penalty(parameters, lambda: lambda, exampleCount: data.count, on: tape)
+                }
+                let gradients = tape.gradient(of: objective, wrt: parameters.map { $0.variable(on: tape) })
+                optimizer.update(parameters, along: gradients)
+                total += Double(objective.value.scalar)
+                batches += 1
+                display.batch(epoch: epoch, done: Swift.min(first, shuffled.count), total: shuffled.count,
+                              loss: total / Double(batches))
+            }
+            let seconds = Swift.max(Date().timeIntervalSince(start), 1e-9)
+            let measured = evaluate(model, loss: loss, on: evaluation ?? data)
+            let report = EpochReport(epoch: epoch, loss: total / Double(Swift.max(batches, 1)), accuracy: measured.accuracy,
+                                     evaluationLoss: evaluation == nil ? nil : measured.loss,
+                                     examplesPerSecond: Double(data.count) / seconds)
+            display.epochEnded(report)
+            reports.append(report)
+        }
+        return reports
+    }
+}
+
+/// The labels in the form `loss` expects: one-hot rows for several outputs, the class (0 or 1)
+/// as a column for a single output.
+public func labelEncoding<S>(_ data: Dataset<S>, outputs: Int) -> Tensor<S> {
+    outputs == 1
+        ? Tensor(shape: [data.count, 1], scalars: data.labels.map { S($0) })
+        : oneHot(data.labels, classCount: Swift.max(outputs, data.classCount))
+}
+
+/// The predicted class of each row of outputs: the arg-max, or for a single output whether
+/// it exceeds `threshold` (0 for logits, ½ for probabilities).
+public func predictedClasses<S>(_ outputs: Tensor<S>, threshold: S = 0) -> [Int] {
+    guard outputs.rank == 2 else { return [] }
+    let (m, k) = (outputs.shape[0], outputs.shape[1])
+    if k == 1 { return outputs.scalars.map { $0 > threshold ? 1 : 0 } }
+    return outputs.maxWithIndices(alongAxis: 1).indices.prefix(m).map { $0 }
+}
+
+/// The model's mean loss (data term only) and accuracy on a dataset, without recording gradients.
+public func evaluate<S>(_ model: any Layer<S>, loss: Loss, on data: Dataset<S>) -> (loss: Double, accuracy: Double) {
+    let tape = Tape<S>()
+    return tape.withoutGradients {
+        let outputs = model(tape.constant(data.features))
+        let value = loss(outputs, labelEncoding(data, outputs: outputs.shape.last ?? 1))
+        let threshold: S = (loss == .halfSumOfSquares || loss == .meanSquaredError) ? 0.5 : 0
+        let predicted = predictedClasses(outputs.value, threshold: threshold)
+        let correct = zip(predicted, data.labels).filter { $0 == $1 }.count
+        return (Double(value.value.scalar), Double(correct) / Double(Swift.max(data.count, 1)))
+    }
+}
