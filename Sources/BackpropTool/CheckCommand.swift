@@ -1,89 +1,83 @@
 import Backprop
+import Foundation
 
-/// `backprop check`: builds a layered sigmoid network and a random batch, runs the tape and the
-/// textbook algorithm (DeltaRule), and prints per layer how far the tape's δ and D are from the
-/// reference's, in ulps and relative terms (see Docs/DeltaRule.md).
+/// `backprop check`: builds a layered sigmoid network (the cross-entropy text's Θ layout) and
+/// a random batch, and prints as a table (1) per layer how far the tape's δ and D are from the
+/// textbook algorithm's (DeltaRule), in ulps and relative terms, and (2) the central
+/// finite-difference check of the tape's ∂J/∂Θ.
 ///
-///     backprop check [--layers 3,5,5,4] [--examples 8] [--lambda 3] [--seed 1] [--epsilon 0.12]
-///                    [--form fused|composed] [--reference vectorised|loop]
-///
-/// Exits with 0 when every relative difference is at most 1e-12 and J agrees to 1e-14 (and, for
-/// the fused op with m a power of two, every bit agrees); 1 otherwise; 2 on bad arguments.
+/// Exits 0 when every relative difference is at most 1e-12, J agrees to 1e-14, the finite
+/// differences agree to 1e-7 (and, for the fused op with m a power of two, every bit agrees);
+/// 1 otherwise; 2 on bad arguments.
 enum CheckCommand {
-    /// The usage text.
     static let usage = """
         usage: backprop check [--layers 3,5,5,4] [--examples 8] [--lambda 3] [--seed 1] [--epsilon 0.12]
                               [--form fused|composed] [--reference vectorised|loop]
         """
 
-    /// Runs the command on its arguments (those after `check`) and returns the exit status.
-    static func run(_ arguments: [String]) -> Int32 {
-        var layers = [3, 5, 5, 4], m = 8, lambda = 3.0, seed: UInt64 = 1, epsilon = 0.12
-        var form = CrossEntropyTapeForm.fusedSigmoidCrossEntropy
-        var reference = CrossEntropyReferenceForm.vectorised
-        var i = 0
-        func value() -> String? {
-            i += 1
-            return i < arguments.count ? arguments[i] : nil
+    static func run(_ arguments: [String]) throws(ArgumentError) -> Int32 {
+        let options = try Options(arguments, allowed: ["layers", "examples", "lambda", "seed", "epsilon", "form", "reference"])
+        let layerText = options.string("layers") ?? "3,5,5,4"
+        let layers = layerText.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        guard layers.count >= 2, layers.allSatisfy({ ($0 ?? 0) > 0 && ($0 ?? 0) <= 1000 }) else {
+            throw ArgumentError("--layers needs at least two sizes in 1…1000 separated by commas, e.g. 3,5,5,4, not '\(layerText)'")
         }
-        while i < arguments.count {
-            let flag = arguments[i]
-            guard let v = value() else { return fail("\(flag) needs a value") }
-            switch flag {
-            case "--layers":
-                let sizes = v.split(separator: ",").compactMap { Int($0) }
-                guard sizes.count >= 2, sizes.count == v.split(separator: ",").count, sizes.allSatisfy({ $0 > 0 }) else {
-                    return fail("--layers needs at least two positive sizes, e.g. 3,5,5,4")
-                }
-                layers = sizes
-            case "--examples":
-                guard let n = Int(v), n > 0 else { return fail("--examples needs a positive integer") }
-                m = n
-            case "--lambda":
-                guard let l = Double(v), l >= 0 else { return fail("--lambda needs a number ≥ 0") }
-                lambda = l
-            case "--seed":
-                guard let s = UInt64(v) else { return fail("--seed needs a non-negative integer") }
-                seed = s
-            case "--epsilon":
-                guard let e = Double(v), e > 0 else { return fail("--epsilon needs a positive number") }
-                epsilon = e
-            case "--form":
-                switch v {
-                case "fused": form = .fusedSigmoidCrossEntropy
-                case "composed": form = .composedFromLogAndSigmoid
-                default: return fail("--form is fused or composed")
-                }
-            case "--reference":
-                switch v {
-                case "vectorised", "vectorized": reference = .vectorised
-                case "loop": reference = .exampleByExample
-                default: return fail("--reference is vectorised or loop")
-                }
-            default:
-                return fail("unknown option \(flag)")
-            }
-            i += 1
-        }
-        let network = CrossEntropyNetwork<Double>(layerSizes: layers, epsilon: epsilon, seed: seed)
+        let sizes = layers.map { $0! }
+        let m = try options.int("examples", default: 8, in: 1...10_000)
+        let lambda = try options.double("lambda", default: 3, in: 0...1e6)
+        let seed = try options.seed("seed", default: 1)
+        let epsilon = try options.double("epsilon", default: 0.12, in: 1e-6...10)
+        let form: CrossEntropyTapeForm = try options.string("form", default: "fused", choices: ["fused", "composed"]) == "fused"
+            ? .fusedSigmoidCrossEntropy : .composedFromLogAndSigmoid
+        let reference: CrossEntropyReferenceForm =
+            try options.string("reference", default: "vectorised", choices: ["vectorised", "vectorized", "loop"]) == "loop"
+            ? .exampleByExample : .vectorised
+
+        let network = CrossEntropyNetwork<Double>(layerSizes: sizes, epsilon: epsilon, seed: seed)
         var rng = SeededGenerator(seed: seed &+ 1000)
-        let x = Tensor<Double>(randomUniform: [m, layers[0]], using: &rng)
-        let classes = layers[layers.count - 1]
-        var y = Tensor<Double>(zeros: [m, classes])
-        for row in 0..<m { y[row, Int(rng.nextUnitDouble() * Double(classes))] = 1 }
+        let x = Tensor<Double>(randomUniform: [m, sizes[0]], using: &rng)
+        let classes = sizes[sizes.count - 1]
+        let y: Tensor<Double> = oneHot((0..<m).map { _ in Int(rng.next() % UInt64(classes)) }, classCount: classes)
         let agreement = compareTapeWithDeltaRule(thetas: network.thetas, inputs: x, labels: y, lambda: lambda,
                                                  form: form, reference: reference)
-        print("network \(layers.map(String.init).joined(separator: "-")), m = \(m), λ = \(lambda), \(form), \(reference)")
-        print(agreement)
+        print("network \(sizes.map(String.init).joined(separator: "-")), m = \(m), λ = \(lambda), tape: \(form), reference: \(reference)")
+        print("layer | δ max ulps | δ relative | D max ulps | D relative | bit-identical")
+        for l in agreement.layers {
+            print(String(format: "%5d | %10llu | %10.2e | %10llu | %10.2e | %@", l.layer, l.delta.maxULPs, l.delta.relative,
+                         l.gradient.maxULPs, l.gradient.relative,
+                         l.deltaIsBitwiseIdentical && l.gradientIsBitwiseIdentical ? "yes" : "no"))
+        }
+        print(String(format: "J: tape %.17g, δ rules %.17g, relative difference %.2e",
+                     agreement.tapeCost, agreement.referenceCost, agreement.costRelativeDifference))
+        let fd = checkGradients(at: network.thetas) { thetas in
+            crossEntropyCost(thetas: thetas, inputs: x, labels: y, lambda: lambda)
+        }
+        print(String(format: "finite differences over %d entries: ‖n − a‖ / ‖n + a‖ = %.2e", fd.count, fd.relativeDifference))
         let exactExpected = form == .fusedSigmoidCrossEntropy && m & (m - 1) == 0
         let ok = agreement.maxRelativeDifference <= 1e-12 && agreement.costRelativeDifference <= 1e-14
-            && (!exactExpected || agreement.isBitwiseIdentical)
+            && (!exactExpected || agreement.isBitwiseIdentical) && fd.passes(tolerance: 1e-7)
         print(agreement.isBitwiseIdentical ? "bit-identical" : (ok ? "agrees within 1e-12" : "DISAGREES"))
         return ok ? 0 : 1
     }
 
-    static func fail(_ message: String) -> Int32 {
-        print("backprop check: \(message)\n\(usage)")
-        return 2
+    /// J(Θ) composed on the tape from public ops: bias units prepended, z = a·Θᵀ, sigmoid
+    /// cross-entropy on the last layer, λ/(2m)·ΣΘ² over non-bias columns (masked).
+    static func crossEntropyCost(thetas: [Variable<Double>], inputs: Tensor<Double>, labels: Tensor<Double>,
+                                 lambda: Double) -> Variable<Double> {
+        let tape = thetas[0].tape
+        var a = tape.constant(inputs)
+        var z = a
+        for (l, theta) in thetas.enumerated() {
+            z = matmul(a.prependingOnes(alongAxis: 1), theta.transposed())
+            if l < thetas.count - 1 { a = sigmoid(z) }
+        }
+        var penalty = tape.constant(0.0)
+        for theta in thetas {
+            var m = Tensor<Double>(ones: theta.shape)  // 0 on the bias column
+            for r in 0..<theta.shape[0] { m[r, 0] = 0 }
+            penalty = penalty + square(theta * m).sum()
+        }
+        let count = Double(inputs.shape[0])
+        return sigmoidCrossEntropy(logits: z, labels: labels) + penalty * (lambda / (2 * count))
     }
 }

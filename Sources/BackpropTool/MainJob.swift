@@ -15,12 +15,12 @@ enum MainJob {
         let (training, test) = digits.split(testEvery: 5)
         print("Backprop main job: the cross-entropy text's 64-25-10 sigmoid network, λ = \(lambda), on the bundled digits")
         print("  \(training.count) training and \(test.count) test images (every fifth image to the test set); seed \(seed)")
-        let model = DigitClassifier(lambda: lambda, seed: seed)
+        let model = DigitClassifier(seed: seed)
         var adam = Adam<Double>(learningRate: learningRate)
         let trainer = Trainer<Double>(epochs: epochs, batchSize: batchSize, lambda: lambda, seed: seed, progress: progress)
         let start = Date()
-        let reports = trainer.fit(model.network, loss: .binaryCrossEntropy, optimizer: &adam, on: training, evaluatingOn: test)
-        let accuracy = evaluate(model.network, loss: .binaryCrossEntropy, on: test).accuracy
+        let reports = trainer.fit(model, loss: model.loss, optimizer: &adam, on: training, evaluatingOn: test)
+        let accuracy = evaluate(model, loss: model.loss, on: test).accuracy
         print(String(format: "Test accuracy: %.2f%% (%d epochs, Adam η = %g, batch %d, %.1f s)",
                      100 * accuracy, reports.count, learningRate, batchSize, Date().timeIntervalSince(start)))
         printDeltaRuleAgreement(thetas: model.thetas, data: test.subset(Array(0..<256)), lambda: lambda)

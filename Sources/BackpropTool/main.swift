@@ -1,14 +1,49 @@
 // The `backprop` command: the main job (no arguments), `train`, `check` and `help`.
+// Arguments are parsed by hand (Arguments.swift): a mistake prints what was wrong and the
+// usage on standard error and exits with status 2; nothing a user types can crash it.
 import Backprop
 import Foundation
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.first == "check" {
-    exit(CheckCommand.run(Array(arguments.dropFirst())))
+let usage = """
+    usage: backprop                 train the cross-entropy text's 64-25-10 network on the bundled digits,
+                                    print its test accuracy, and check the tape against the δ rules
+           backprop train [options] train a reference model (see below)
+           backprop check [options] finite differences and δ-rule agreement, as a table
+           backprop help            this text
+
+    train options:
+      --model digits|xor|logistic|deep   the architecture (default digits)
+      --data FILE.csv                    your own data: numbers, one example per row, the class index in
+                                         the last column (or --label-column N, from 1); default: the
+                                         bundled digits (the XOR patterns for --model xor)
+      --label-column N                   which column holds the class index
+      --epochs N  --learning-rate η  --batch-size M  --lambda λ  --seed S
+      --optimizer sgd|momentum|nesterov|adam
+      --test-every K                     every K-th row to the test set (default 5; 0: no test set)
+      --quiet                            no progress display
+
+    check options:
+      --layers 3,5,5,4  --examples 8  --lambda 3  --seed 1  --epsilon 0.12
+      --form fused|composed  --reference vectorised|loop
+    """
+
+/// Runs the command line and returns the exit status.
+func run(_ arguments: [String]) -> Int32 {
+    do {
+        switch arguments.first {
+        case nil: return try MainJob.run()
+        case "help", "--help", "-h": print(usage); return 0
+        case "train": return try TrainCommand.run(Array(arguments.dropFirst()))
+        case "check": return try CheckCommand.run(Array(arguments.dropFirst()))
+        case let other?: throw ArgumentError("unknown command '\(other)'")
+        }
+    } catch let error as ArgumentError {
+        printError("backprop: \(error)\n\n\(usage)")
+        return 2
+    } catch {
+        printError("backprop: \(error)")
+        return 1
+    }
 }
-do {
-    exit(try MainJob.run())
-} catch {
-    printError("backprop: \(error)")
-    exit(1)
-}
+
+exit(run(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,72 @@
+import Backprop
+import Foundation
+import ReferenceModels
+
+/// `backprop train`: trains a reference model on the bundled data or the user's CSV file.
+enum TrainCommand {
+    static func run(_ arguments: [String]) throws -> Int32 {
+        var rest = arguments
+        let quiet = rest.contains("--quiet")
+        rest.removeAll { $0 == "--quiet" }
+        let options = try Options(rest, allowed: ["model", "data", "label-column", "epochs", "learning-rate", "batch-size",
+                                                  "lambda", "seed", "optimizer", "test-every"])
+        let modelName = try options.string("model", default: "digits", choices: ["digits", "xor", "logistic", "deep"])
+        let isXOR = modelName == "xor"
+        let epochs = try options.int("epochs", default: isXOR ? 2000 : MainJob.epochs, in: 1...1_000_000)
+        let batchSize = try options.int("batch-size", default: isXOR ? 4 : MainJob.batchSize, in: 1...10_000_000)
+        let lambda = try options.double("lambda", default: modelName == "digits" ? MainJob.lambda : 0, in: 0...1e6)
+        let seed = try options.seed("seed", default: isXOR ? 2 : MainJob.seed)
+        let optimizerName = try options.string("optimizer", default: isXOR ? "sgd" : "adam",
+                                               choices: ["sgd", "momentum", "nesterov", "adam"])
+        let learningRate = try options.double("learning-rate", default: isXOR ? 2 : (optimizerName == "adam" ? 0.01 : 0.1),
+                                              in: 1e-12...1e6)
+        let testEvery = try options.int("test-every", default: isXOR ? 0 : 5, in: 0...1_000_000)
+        if testEvery == 1 { throw ArgumentError("--test-every must be 0 (no test set) or at least 2") }
+        let labelColumn = try options.string("label-column").map { _ in try options.int("label-column", default: 1, in: 1...100_000) }
+
+        let data: Dataset<Double>
+        if let path = options.string("data") {
+            let table = try CSVTable(contentsOf: URL(fileURLWithPath: path))
+            data = try Dataset(table: table, labelColumn: labelColumn.map { $0 - 1 }, path: path)
+        } else {
+            data = isXOR ? XORNetwork.patterns : try Digits.load(as: Double.self)
+        }
+        let (training, test) = testEvery == 0 ? (data, nil) : { let s = data.split(testEvery: testEvery); return (s.0, Optional(s.1)) }()
+        let features = data.features.shape[1], classes = Swift.max(data.classCount, 2)
+        let model: any Layer<Double>
+        let loss: Loss
+        switch modelName {
+        case "xor":
+            guard features == 2, classes == 2 else {
+                throw ArgumentError("--model xor needs 2 features and 2 classes; the data have \(features) and \(classes)")
+            }
+            let m = XORNetwork(seed: seed); model = m; loss = m.loss
+        case "logistic":
+            let m = LogisticRegression(features: features, classes: classes); model = m; loss = m.loss
+        case "deep":
+            let m = DeepReLUNetwork(widths: [features, 64, 32, classes], seed: seed); model = m; loss = m.loss
+        default:
+            let m = DigitClassifier(inputs: features, classes: classes, seed: seed); model = m; loss = m.loss
+        }
+        print("training \(modelName) (\(model.parameterCount) parameters) on \(training.count) examples"
+              + (test.map { ", testing on \($0.count)" } ?? "") + ": \(optimizerName), η = \(learningRate), batch \(batchSize), λ = \(lambda), seed \(seed)")
+        let trainer = Trainer<Double>(epochs: epochs, batchSize: batchSize, lambda: lambda, seed: seed,
+                                      progress: quiet ? .silent : .automatic)
+        let reports: [EpochReport]
+        switch optimizerName {
+        case "sgd":
+            var o = SGD<Double>(learningRate: learningRate)
+            reports = trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
+        case "momentum", "nesterov":
+            var o = Momentum<Double>(learningRate: learningRate, nesterov: optimizerName == "nesterov")
+            reports = trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
+        default:
+            var o = Adam<Double>(learningRate: learningRate)
+            reports = trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
+        }
+        let final = evaluate(model, loss: loss, on: test ?? training)
+        print(String(format: "final %@ loss %.6f, accuracy %.2f%% after %d epochs", test == nil ? "training" : "test",
+                     final.loss, 100 * final.accuracy, reports.count))
+        return 0
+    }
+}
