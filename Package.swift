@@ -26,5 +26,8 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Tensors"]),
         .testTarget(name: "DeltaRuleTests", dependencies: ["DeltaRule", "NeuralNetworks", "Autodiff", "Tensors"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "DeltaRule", "Autodiff", "Tensors"]),
+        .testTarget(name: "ReferenceModelsTests", dependencies: ["ReferenceModels", "Backprop"]),
+        // Runs the built `backprop` executable end to end (the dependency makes `swift test` build it).
+        .testTarget(name: "BackpropToolTests", dependencies: ["BackpropTool"]),
     ]
 )

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// Runs the built `backprop` executable (the test target depends on it, so `swift test` builds
+/// it next to the test bundle) and returns its exit status, standard output and standard error.
+func runBackprop(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    let products = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build")
+    let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+        .map { $0.appendingPathComponent("backprop") }
+        + ["debug", "release"].map { products.appendingPathComponent($0).appendingPathComponent("backprop") }
+    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.map(\.path).joined(separator: ", ")])
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+@Suite("backprop, end to end", .serialized)
+struct CommandLineTests {
+    @Test("help prints the usage and exits 0")
+    func help() throws {
+        let r = try runBackprop(["help"])
+        #expect(r.status == 0)
+        #expect(r.out.contains("usage: backprop"))
+    }
+
+    @Test("bad arguments print what was wrong and the usage, exit 2", arguments: [
+        (["frobnicate"], "unknown command 'frobnicate'"),
+        (["train", "--epochs", "many"], "--epochs needs a whole number"),
+        (["train", "--bogus", "1"], "unknown option '--bogus'"),
+        (["train", "--epochs"], "--epochs needs a value"),
+        (["train", "--optimizer", "rmsprop"], "--optimizer must be one of sgd, momentum, nesterov, adam"),
+        (["train", "--test-every", "1"], "--test-every must be 0"),
+        (["check", "--layers", "3,,4"], "--layers needs at least two sizes"),
+        (["check", "--lambda", "-1"], "--lambda needs a number"),
+        (["check", "--seed", "nan"], "--seed needs a non-negative whole number"),
+    ])
+    func badArguments(_ arguments: [String], _ message: String) throws {
+        let r = try runBackprop(arguments)
+        #expect(r.status == 2)
+        #expect(r.err.contains(message), "stderr: \(r.err)")
+        #expect(r.err.contains("usage: backprop"))
+    }
+
+    @Test("bad data files give a clear error naming the file and place, exit 1, no crash")
+    func badData() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-cli-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases: [(String, String, String)] = [
+            ("bad.csv", "1,2,0\n3,x,1\n", "bad.csv:2: column 2: \"x\" is not a number"),
+            ("ragged.csv", "1,2,0\n3,1\n", "ragged.csv:2: 2 fields, but the first row has 3"),
+            ("empty.csv", "", "empty.csv: no data rows"),
+            ("label.csv", "1,2,0.5\n", "label.csv:1: label 0.5 is not a class index"),
+        ]
+        let binary = dir.appendingPathComponent("binary.csv")
+        try Data([0xFF, 0xFE, 0x00, 0x81]).write(to: binary)
+        let b = try runBackprop(["train", "--data", binary.path, "--quiet"])
+        #expect(b.status == 1 && b.err.contains("binary.csv: not a UTF-8 text file"), "\(b.err)")
+        for (name, text, message) in cases {
+            let url = dir.appendingPathComponent(name)
+            try Data(text.utf8).write(to: url)
+            let r = try runBackprop(["train", "--data", url.path, "--quiet"])
+            #expect(r.status == 1, "\(name)")
+            #expect(r.err.contains(message), "\(name): \(r.err)")
+        }
+        let missing = try runBackprop(["train", "--data", dir.appendingPathComponent("missing.csv").path])
+        #expect(missing.status == 1 && missing.err.contains("missing.csv: cannot read the file"))
+    }
+
+    @Test("train --model xor learns XOR; a user's CSV trains logistic regression")
+    func train() throws {
+        let r = try runBackprop(["train", "--model", "xor", "--quiet"])
+        #expect(r.status == 0)
+        #expect(r.out.contains("accuracy 100.00%"), "\(r.out)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-train-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rows = (0..<60).map { i -> String in
+            let x = Double(i % 10) / 10, y = Double(i / 10) / 6
+            return "\(x),\(y),\(x + y > 0.9 ? 1 : 0)"
+        }
+        let url = dir.appendingPathComponent("mine.csv")
+        try Data(("x,y,label\n" + rows.joined(separator: "\n")).utf8).write(to: url)
+        let mine = try runBackprop(["train", "--model", "logistic", "--data", url.path, "--epochs", "200",
+                                    "--learning-rate", "0.05", "--test-every", "0", "--quiet"])
+        #expect(mine.status == 0, "\(mine.err)")
+        #expect(mine.out.contains("training logistic (3 parameters) on 60 examples"), "\(mine.out)")
+    }
+
+    @Test("progress goes to standard error as plain lines when it is not a terminal")
+    func progressLines() throws {
+        let r = try runBackprop(["train", "--model", "xor", "--epochs", "3"])
+        #expect(r.status == 0)
+        #expect(r.err.contains("epoch 1/3  loss") && r.err.contains("epoch 3/3"))
+        #expect(!r.err.contains("\u{1B}["))
+        #expect(!r.out.contains("epoch 1/3"))
+    }
+
+    @Test("check prints the δ-rule table and the finite-difference check, exit 0")
+    func check() throws {
+        let r = try runBackprop(["check", "--layers", "3,4,2", "--examples", "4", "--lambda", "1"])
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        #expect(r.out.contains("layer | δ max ulps"))
+        #expect(r.out.contains("finite differences over"))
+        #expect(r.out.contains("bit-identical"))
+        let composed = try runBackprop(["check", "--form", "composed", "--reference", "loop", "--examples", "5"])
+        #expect(composed.status == 0, "\(composed.out)")
+    }
+}
