@@ -15,6 +15,8 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["Tensors"]),
         .target(name: "Backprop", dependencies: ["Tensors", "Autodiff"]),
         .executableTarget(name: "BackpropTool", dependencies: ["Backprop"]),
+        // Release-mode benchmarks (swift run -c release Benchmarks); not part of any product.
+        .executableTarget(name: "Benchmarks", dependencies: ["Tensors", "Autodiff"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Tensors"]),
     ]
