@@ -18,7 +18,7 @@ extension Tape {
     ///     element — the result is then the vector–Jacobian product ōᵀ·J.
     /// - Returns: one tensor per requested variable, of that variable's shape.
     /// - Complexity: O(tape length) records visited, each VJP once; no recursion.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func gradient(
         of output: Variable<Scalar>, wrt variables: [Variable<Scalar>], seed: Tensor<Scalar>? = nil,
         file: StaticString = #fileID, line: UInt = #line
@@ -86,7 +86,7 @@ extension Tape {
 
     /// Applies one record's VJP and accumulates into its inputs' adjoints. The whole derivative
     /// inventory: each line calls the VJP written beside its forward in `Ops/`.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     func backpropagate(_ record: Record<Scalar>, upstream g: Tensor<Scalar>, into adjoints: inout [Tensor<Scalar>?]) {
         let y = record.value
         let op = record.op

@@ -3,7 +3,7 @@
 
 extension Tensor {
     /// The sum of all elements, a rank-0 tensor: Σᵢ xᵢ (added in row-major order).
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func sum() -> Tensor {
         var s: Scalar = 0
         scalars.withUnsafeBufferPointer { x in
@@ -44,7 +44,7 @@ extension Tensor {
     /// - Parameters:
     ///   - axes: the axes to reduce (negative counts from the end).
     ///   - keepingDimensions: keep reduced axes with size 1 (NumPy's `keepdims`).
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func sum(
         alongAxes axes: [Int], keepingDimensions: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
@@ -90,7 +90,7 @@ extension Tensor {
     }
 
     /// Means along the given axes: the sum divided by the number of elements reduced.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func mean(
         alongAxes axes: [Int], keepingDimensions: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
@@ -103,7 +103,7 @@ extension Tensor {
     /// The maxima along one axis and, for each, the index along that axis of its first
     /// occurrence (NaN counts as the largest value, so it propagates like NumPy's `max`).
     /// - Precondition: the axis is non-empty.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func maxWithIndices(
         alongAxis axis: Int, keepingDimensions: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
@@ -154,7 +154,7 @@ extension Tensor {
     /// leading extra axes are summed away, and axes where `target` has size 1 are summed with
     /// their dimension kept.
     /// - Precondition: `target` broadcasts to this tensor's shape.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func sum(toShape target: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if shape == target { return self }
         guard let b = Shape.broadcast(target, shape), b == shape else {

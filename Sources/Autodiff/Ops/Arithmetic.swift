@@ -12,20 +12,20 @@ extension VJP {
     static func masked<S: TensorScalar>(_ g: S, _ d: S) -> S { g == 0 ? 0 : g * d }
 
     /// Broadcasting product's VJP: ā = Σ_broadcast(ȳ ⊙ b).
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func multiply<S>(_ g: Tensor<S>, other: Tensor<S>, toShape shape: [Int]) -> Tensor<S> {
         g.broadcastingZip(other, operation: "multiply VJP", file: #fileID, line: #line, masked).sum(toShape: shape)
     }
 
     /// Quotient's VJP for the numerator: ā = Σ_broadcast(ȳ / b).
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func divideNumerator<S>(_ g: Tensor<S>, denominator: Tensor<S>, toShape shape: [Int]) -> Tensor<S> {
         g.broadcastingZip(denominator, operation: "divide VJP", file: #fileID, line: #line) { masked($0, 1 / $1) }
             .sum(toShape: shape)
     }
 
     /// Quotient's VJP for the denominator: b̄ = Σ_broadcast(−ȳ ⊙ y / b), y = a / b.
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func divideDenominator<S>(_ g: Tensor<S>, output y: Tensor<S>, denominator: Tensor<S>) -> Tensor<S> {
         let gy = g.zip(y) { masked($0, -$1) }
         return gy.broadcastingZip(denominator, operation: "divide VJP", file: #fileID, line: #line) { masked($0, 1 / $1) }
@@ -33,7 +33,7 @@ extension VJP {
     }
 
     /// c / x's VJP: x̄ = −ȳ ⊙ y / x.
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func scalarDivide<S>(_ g: Tensor<S>, output y: Tensor<S>, x: Tensor<S>) -> Tensor<S> {
         g.zip(y, x) { g, y, x in masked(g, -y / x) }
     }
@@ -58,7 +58,7 @@ extension Variable {
     /// Element-wise sum with NumPy broadcasting.
     ///
     ///     z = x + y;   x̄ = Σ_broadcast ȳ,   ȳ_y = Σ_broadcast ȳ
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func adding(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         binary(other, "add", file: file, line: line, +, Op.add)
     }
@@ -66,7 +66,7 @@ extension Variable {
     /// Element-wise difference with NumPy broadcasting.
     ///
     ///     z = x − y;   x̄ = Σ_broadcast z̄,   ȳ = −Σ_broadcast z̄
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func subtracting(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         binary(other, "subtract", file: file, line: line, -, Op.subtract)
     }
@@ -74,7 +74,7 @@ extension Variable {
     /// Element-wise product with NumPy broadcasting.
     ///
     ///     z = x ⊙ y;   x̄ = Σ_broadcast(z̄ ⊙ y),   ȳ = Σ_broadcast(z̄ ⊙ x)
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func multiplied(by other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         binary(other, "multiply", file: file, line: line, *, Op.multiply)
     }
@@ -82,47 +82,47 @@ extension Variable {
     /// Element-wise quotient with NumPy broadcasting.
     ///
     ///     z = x / y;   x̄ = Σ_broadcast(z̄ / y),   ȳ = −Σ_broadcast(z̄ ⊙ z / y)
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func divided(by other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         binary(other, "divide", file: file, line: line, /, Op.divide)
     }
 
     /// Element-wise sum (see ``adding(_:file:line:)``).
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Variable, rhs: Variable) -> Variable { lhs.adding(rhs, file: "", line: 0) }
     /// Element-wise difference (see ``subtracting(_:file:line:)``).
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Variable, rhs: Variable) -> Variable { lhs.subtracting(rhs, file: "", line: 0) }
     /// Element-wise product (see ``multiplied(by:file:line:)``).
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Variable, rhs: Variable) -> Variable { lhs.multiplied(by: rhs, file: "", line: 0) }
     /// Element-wise quotient (see ``divided(by:file:line:)``).
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Variable, rhs: Variable) -> Variable { lhs.divided(by: rhs, file: "", line: 0) }
 
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs + lhs.tape.constant(rhs) }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { rhs.tape.constant(lhs) + rhs }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs - lhs.tape.constant(rhs) }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { rhs.tape.constant(lhs) - rhs }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs * lhs.tape.constant(rhs) }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { rhs.tape.constant(lhs) * rhs }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs / lhs.tape.constant(rhs) }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { rhs.tape.constant(lhs) / rhs }
 
     /// Negation.
@@ -135,35 +135,35 @@ extension Variable {
     /// Adds a scalar constant to every element.
     ///
     ///     y = x + c;   x̄ = ȳ
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Variable, rhs: Scalar) -> Variable {
         lhs.tape.record(.addScalar(lhs.index), value: lhs.value + rhs, needsGradient: lhs.needsGradient)
     }
     /// Adds a scalar constant to every element (c + x = x + c exactly).
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Scalar, rhs: Variable) -> Variable { rhs + lhs }
     /// Subtracts a scalar constant: x − c, recorded as x + (−c) (the same bits).
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Variable, rhs: Scalar) -> Variable { lhs + (-rhs) }
     /// A scalar minus every element: c − x, recorded as (−x) + c (the same bits).
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Scalar, rhs: Variable) -> Variable { (-rhs) + lhs }
 
     /// Multiplies every element by a scalar constant.
     ///
     ///     y = c·x;   x̄ = c·ȳ
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Variable, rhs: Scalar) -> Variable {
         lhs.tape.record(.multiplyScalar(lhs.index, rhs), value: lhs.value * rhs, needsGradient: lhs.needsGradient)
     }
     /// Multiplies every element by a scalar constant.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Scalar, rhs: Variable) -> Variable { rhs * lhs }
 
     /// Divides every element by a scalar constant.
     ///
     ///     y = x / c;   x̄ = ȳ / c
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Variable, rhs: Scalar) -> Variable {
         lhs.tape.record(.divideByScalar(lhs.index, rhs), value: lhs.value / rhs, needsGradient: lhs.needsGradient)
     }
@@ -171,7 +171,7 @@ extension Variable {
     /// Divides a scalar constant by every element.
     ///
     ///     y = c / x;   x̄ = −ȳ ⊙ y / x
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Scalar, rhs: Variable) -> Variable {
         rhs.tape.record(.scalarDivide(lhs, rhs.index), value: lhs / rhs.value, needsGradient: rhs.needsGradient)
     }

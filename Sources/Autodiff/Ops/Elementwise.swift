@@ -13,22 +13,22 @@ extension Variable {
 /// eˣ element-wise.
 ///
 ///     y = eˣ;   x̄ = ȳ ⊙ y
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func exp<S>(_ x: Variable<S>) -> Variable<S> { x.unary(exp(x.value), .exp(x.index)) }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func exp<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> { g.zip(y, masked) }
 }
 
 /// The natural logarithm element-wise.
 ///
 ///     y = ln x;   x̄ = ȳ / x
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func log<S>(_ x: Variable<S>) -> Variable<S> { x.unary(log(x.value), .log(x.index)) }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func log<S>(_ g: Tensor<S>, x: Tensor<S>) -> Tensor<S> { g.zip(x) { $0 == 0 ? 0 : $0 / $1 } }
 }
 
@@ -39,11 +39,11 @@ extension VJP {
 /// The derivative y(1 − y) is formed first and then multiplied by ȳ, in the order of the
 /// textbook δ = (t − y)·f′(z), so the tape reproduces the δ rules bit for bit. Where y is
 /// exactly 0 or 1 the gradient is exactly 0, never NaN.
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> { x.unary(sigmoid(x.value), .sigmoid(x.index)) }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func sigmoid<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> {
         g.zip(y) { g, y in masked(g, y * (1 - y)) }
     }
@@ -52,11 +52,11 @@ extension VJP {
 /// The hyperbolic tangent element-wise.
 ///
 ///     y = tanh x;   x̄ = ȳ ⊙ (1 − y²)
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func tanh<S>(_ x: Variable<S>) -> Variable<S> { x.unary(tanh(x.value), .tanh(x.index)) }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func tanh<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> {
         g.zip(y) { g, y in masked(g, 1 - y * y) }
     }
@@ -65,46 +65,46 @@ extension VJP {
 /// The rectified linear unit element-wise.
 ///
 ///     y = max(x, 0);   x̄ = ȳ where x > 0, else 0 (the subgradient 0 at x = 0)
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func relu<S>(_ x: Variable<S>) -> Variable<S> { x.unary(relu(x.value), .relu(x.index)) }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func relu<S>(_ g: Tensor<S>, x: Tensor<S>) -> Tensor<S> { g.zip(x) { $1 > 0 ? $0 : 0 } }
 }
 
 /// The square element-wise.
 ///
 ///     y = x²;   x̄ = ȳ ⊙ 2x
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func square<S>(_ x: Variable<S>) -> Variable<S> { x.unary(square(x.value), .square(x.index)) }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func square<S>(_ g: Tensor<S>, x: Tensor<S>) -> Tensor<S> { g.zip(x) { masked($0, 2 * $1) } }
 }
 
 /// The square root element-wise.
 ///
 ///     y = √x;   x̄ = ȳ / (2y)
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func sqrt<S>(_ x: Variable<S>) -> Variable<S> { x.unary(sqrt(x.value), .sqrt(x.index)) }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func sqrt<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> { g.zip(y) { $0 == 0 ? 0 : $0 / (2 * $1) } }
 }
 
 /// A constant power element-wise.
 ///
 ///     y = xᵖ;   x̄ = ȳ ⊙ p·xᵖ⁻¹
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func pow<S>(_ x: Variable<S>, _ exponent: S) -> Variable<S> {
     x.unary(pow(x.value, exponent), .pow(x.index, exponent))
 }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func pow<S>(_ g: Tensor<S>, x: Tensor<S>, exponent p: S) -> Tensor<S> {
         if p == 2 { return square(g, x: x) }
         return g.zip(x) { g, x in masked(g, p * S.pow(x, p - 1)) }
@@ -118,7 +118,7 @@ extension VJP {
 ///
 /// The untaken branch receives exact zeros, and every VJP maps a zero upstream to a zero
 /// adjoint (Note [Zero upstream]): `select(x > 0, log(x), 0)` has a finite gradient at x = 0.
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func select<S>(
     _ condition: Tensor<S>, _ a: Variable<S>, _ b: Variable<S>,
     file: StaticString = #fileID, line: UInt = #line
@@ -131,7 +131,7 @@ public func select<S>(
 }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func select<S>(_ g: Tensor<S>, condition c: Tensor<S>, taken: Bool, toShape shape: [Int]) -> Tensor<S> {
         g.zip(c) { g, c in (c != 0) == taken ? g : 0 }.sum(toShape: shape)
     }

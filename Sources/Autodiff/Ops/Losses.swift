@@ -24,7 +24,7 @@ func checkLabels<S>(_ name: String, _ logits: Variable<S>, _ labels: Tensor<S>, 
 /// - Parameters:
 ///   - logits: z, shape [m, …].
 ///   - labels: y ∈ [0, 1], the same shape.
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func sigmoidCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>,
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("sigmoidCrossEntropy", logits, labels, file: file, line: line)
@@ -36,7 +36,7 @@ public func sigmoidCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>,
 }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func sigmoidCrossEntropy<S>(_ g: Tensor<S>, logits z: Tensor<S>, labels: Tensor<S>) -> Tensor<S> {
         let scale = g.scalar / S(exampleCount(z.shape))
         return z.zip(labels) { z, y in (sigmoidScalar(z) - y) * scale }
@@ -47,7 +47,7 @@ extension VJP {
 /// axis, mean over the m examples:
 ///
 ///     J = −(1/m) Σᵢ Σₖ yᵢₖ · logSoftmax(zᵢ)ₖ;   z̄ = J̄ · (softmax(z) − y) / m
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>,
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("softmaxCrossEntropy", logits, labels, file: file, line: line)
@@ -66,7 +66,7 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>,
 ///     J = −(1/m) Σᵢ logSoftmax(zᵢ)_{cᵢ};   z̄ = J̄ · (softmax(z) − onehot(c)) / m
 ///
 /// - Precondition: one index per row, each in 0..<C.
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func softmaxCrossEntropy<S>(logits: Variable<S>, classIndices: [Int],
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     if logits.rank != 2 || classIndices.count != logits.shape[0] {
@@ -86,7 +86,7 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, classIndices: [Int],
 }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func softmaxCrossEntropy<S>(_ g: Tensor<S>, probabilities p: Tensor<S>, labels: Tensor<S>) -> Tensor<S> {
         let scale = g.scalar / S(exampleCount(p.shape))
         return p.zip(labels) { p, y in (p - y) * scale }
@@ -96,7 +96,7 @@ extension VJP {
 /// Half the sum of squared errors, the squared-error text's E:
 ///
 ///     E = ½ Σ (t − y)²;   ȳ_y = Ē · (y − t)
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func halfSumOfSquares<S>(predictions: Variable<S>, targets: Tensor<S>,
                                 file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("halfSumOfSquares", predictions, targets, file: file, line: line)
@@ -106,7 +106,7 @@ public func halfSumOfSquares<S>(predictions: Variable<S>, targets: Tensor<S>,
 }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func halfSumOfSquares<S>(_ g: Tensor<S>, predictions y: Tensor<S>, targets t: Tensor<S>) -> Tensor<S> {
         let s = g.scalar
         return s == 1 ? y - t : y.zip(t) { y, t in (y - t) * s }
@@ -116,7 +116,7 @@ extension VJP {
 /// The mean squared error over all N elements:
 ///
 ///     L = (1/N) Σ (y − t)²;   ȳ = L̄ · 2(y − t) / N
-@_specialize(where S == Float) @_specialize(where S == Double)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func meanSquaredError<S>(predictions: Variable<S>, targets: Tensor<S>,
                                 file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("meanSquaredError", predictions, targets, file: file, line: line)
@@ -127,7 +127,7 @@ public func meanSquaredError<S>(predictions: Variable<S>, targets: Tensor<S>,
 }
 
 extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     static func meanSquaredError<S>(_ g: Tensor<S>, predictions y: Tensor<S>, targets t: Tensor<S>) -> Tensor<S> {
         let scale = 2 * g.scalar / S(Swift.max(y.count, 1))
         return y.zip(t) { y, t in (y - t) * scale }
