@@ -12,20 +12,20 @@ extension VJP {
     static func masked<S: TensorScalar>(_ g: S, _ d: S) -> S { g == 0 ? 0 : g * d }
 
     /// Broadcasting product's VJP: ā = Σ_broadcast(ȳ ⊙ b).
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func multiply<S>(_ g: Tensor<S>, other: Tensor<S>, toShape shape: [Int]) -> Tensor<S> {
         g.broadcastingZip(other, operation: "multiply VJP", file: #fileID, line: #line, masked).sum(toShape: shape)
     }
 
     /// Quotient's VJP for the numerator: ā = Σ_broadcast(ȳ / b).
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func divideNumerator<S>(_ g: Tensor<S>, denominator: Tensor<S>, toShape shape: [Int]) -> Tensor<S> {
         g.broadcastingZip(denominator, operation: "divide VJP", file: #fileID, line: #line) { masked($0, 1 / $1) }
             .sum(toShape: shape)
     }
 
     /// Quotient's VJP for the denominator: b̄ = Σ_broadcast(−ȳ ⊙ y / b), y = a / b.
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func divideDenominator<S>(_ g: Tensor<S>, output y: Tensor<S>, denominator: Tensor<S>) -> Tensor<S> {
         let gy = g.zip(y) { masked($0, -$1) }
         return gy.broadcastingZip(denominator, operation: "divide VJP", file: #fileID, line: #line) { masked($0, 1 / $1) }
@@ -33,7 +33,7 @@ extension VJP {
     }
 
     /// c / x's VJP: x̄ = −ȳ ⊙ y / x.
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func scalarDivide<S>(_ g: Tensor<S>, output y: Tensor<S>, x: Tensor<S>) -> Tensor<S> {
         g.zip(y, x) { g, y, x in masked(g, -y / x) }
     }

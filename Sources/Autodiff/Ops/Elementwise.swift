@@ -17,7 +17,7 @@ extension Variable {
 public func exp<S>(_ x: Variable<S>) -> Variable<S> { x.unary(exp(x.value), .exp(x.index)) }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func exp<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> { g.zip(y, masked) }
 }
 
@@ -28,7 +28,7 @@ extension VJP {
 public func log<S>(_ x: Variable<S>) -> Variable<S> { x.unary(log(x.value), .log(x.index)) }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func log<S>(_ g: Tensor<S>, x: Tensor<S>) -> Tensor<S> { g.zip(x) { $0 == 0 ? 0 : $0 / $1 } }
 }
 
@@ -43,7 +43,7 @@ extension VJP {
 public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> { x.unary(sigmoid(x.value), .sigmoid(x.index)) }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func sigmoid<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> {
         g.zip(y) { g, y in masked(g, y * (1 - y)) }
     }
@@ -56,7 +56,7 @@ extension VJP {
 public func tanh<S>(_ x: Variable<S>) -> Variable<S> { x.unary(tanh(x.value), .tanh(x.index)) }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func tanh<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> {
         g.zip(y) { g, y in masked(g, 1 - y * y) }
     }
@@ -69,7 +69,7 @@ extension VJP {
 public func relu<S>(_ x: Variable<S>) -> Variable<S> { x.unary(relu(x.value), .relu(x.index)) }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func relu<S>(_ g: Tensor<S>, x: Tensor<S>) -> Tensor<S> { g.zip(x) { $1 > 0 ? $0 : 0 } }
 }
 
@@ -80,7 +80,7 @@ extension VJP {
 public func square<S>(_ x: Variable<S>) -> Variable<S> { x.unary(square(x.value), .square(x.index)) }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func square<S>(_ g: Tensor<S>, x: Tensor<S>) -> Tensor<S> { g.zip(x) { masked($0, 2 * $1) } }
 }
 
@@ -91,7 +91,7 @@ extension VJP {
 public func sqrt<S>(_ x: Variable<S>) -> Variable<S> { x.unary(sqrt(x.value), .sqrt(x.index)) }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func sqrt<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> { g.zip(y) { $0 == 0 ? 0 : $0 / (2 * $1) } }
 }
 
@@ -104,7 +104,7 @@ public func pow<S>(_ x: Variable<S>, _ exponent: S) -> Variable<S> {
 }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func pow<S>(_ g: Tensor<S>, x: Tensor<S>, exponent p: S) -> Tensor<S> {
         if p == 2 { return square(g, x: x) }
         return g.zip(x) { g, x in masked(g, p * S.pow(x, p - 1)) }
@@ -131,7 +131,7 @@ public func select<S>(
 }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func select<S>(_ g: Tensor<S>, condition c: Tensor<S>, taken: Bool, toShape shape: [Int]) -> Tensor<S> {
         g.zip(c) { g, c in (c != 0) == taken ? g : 0 }.sum(toShape: shape)
     }

@@ -36,7 +36,7 @@ public func sigmoidCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>,
 }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func sigmoidCrossEntropy<S>(_ g: Tensor<S>, logits z: Tensor<S>, labels: Tensor<S>) -> Tensor<S> {
         let scale = g.scalar / S(exampleCount(z.shape))
         return z.zip(labels) { z, y in (sigmoidScalar(z) - y) * scale }
@@ -86,7 +86,7 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, classIndices: [Int],
 }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func softmaxCrossEntropy<S>(_ g: Tensor<S>, probabilities p: Tensor<S>, labels: Tensor<S>) -> Tensor<S> {
         let scale = g.scalar / S(exampleCount(p.shape))
         return p.zip(labels) { p, y in (p - y) * scale }
@@ -106,7 +106,7 @@ public func halfSumOfSquares<S>(predictions: Variable<S>, targets: Tensor<S>,
 }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func halfSumOfSquares<S>(_ g: Tensor<S>, predictions y: Tensor<S>, targets t: Tensor<S>) -> Tensor<S> {
         let s = g.scalar
         return s == 1 ? y - t : y.zip(t) { y, t in (y - t) * s }
@@ -127,7 +127,7 @@ public func meanSquaredError<S>(predictions: Variable<S>, targets: Tensor<S>,
 }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func meanSquaredError<S>(_ g: Tensor<S>, predictions y: Tensor<S>, targets t: Tensor<S>) -> Tensor<S> {
         let scale = 2 * g.scalar / S(Swift.max(y.count, 1))
         return y.zip(t) { y, t in (y - t) * scale }

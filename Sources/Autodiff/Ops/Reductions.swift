@@ -106,13 +106,13 @@ public func logSoftmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
 }
 
 extension VJP {
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func softmax<S>(_ g: Tensor<S>, output y: Tensor<S>, axis: Int) -> Tensor<S> {
         let gy = g.zip(y, masked)
         return y * (g - gy.sum(alongAxes: [axis], keepingDimensions: true))
     }
 
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(where S == Float) @_specialize(where S == Double)
     static func logSoftmax<S>(_ g: Tensor<S>, output y: Tensor<S>, axis: Int) -> Tensor<S> {
         g - Tensors.exp(y) * g.sum(alongAxes: [axis], keepingDimensions: true)
     }
