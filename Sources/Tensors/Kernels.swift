@@ -8,6 +8,13 @@ extension Tensor {
     @inlinable @inline(__always)
     public func map(_ f: (Scalar) -> Scalar) -> Tensor {
         let n = count
+        // Note [One-element storage]: the stdlib's generic array allocation
+        // (`Array(unsafeUninitializedCapacity:)`, `Array(repeating:count:)`) is not specialised
+        // and looks up `_ContiguousArrayStorage<Scalar>`'s metadata on every call, ~650
+        // instructions (callgrind) — more than the rest of a scalar op. An array literal is
+        // allocated through the compiler's intrinsic with cached metadata, so rank-0 and other
+        // one-element tensors, the whole of the tape's scalar path, take that route.
+        if n == 1 { return Tensor(uncheckedShape: shape, scalars: [f(storage[0])]) }
         let out = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
             scalars.withUnsafeBufferPointer { x in
                 for i in 0..<n { buffer[i] = f(x[i]) }
@@ -21,6 +28,8 @@ extension Tensor {
     @inlinable @inline(__always)
     func zipSameShape(_ other: Tensor, _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
         let n = count
+        // See Note [One-element storage].
+        if n == 1 { return Tensor(uncheckedShape: shape, scalars: [f(storage[0], other.storage[0])]) }
         let out = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
             scalars.withUnsafeBufferPointer { x in
                 other.scalars.withUnsafeBufferPointer { y in
