@@ -17,6 +17,12 @@ if arguments.contains("--profile-chain") {
     }
     exit(0)
 }
+// --profile-xor: only the 2-2-1 training step, for callgrind.
+if arguments.contains("--profile-xor") {
+    var net = xorNet()
+    for _ in 0..<2000 { blackHole(net.step(&net)) }
+    exit(0)
+}
 for a in arguments where !["--quick", "--json", "--write-docs", "--help"].contains(a) {
     FileHandle.standardError.write(Data("unknown option \(a)\n".utf8))
     exit(2)

@@ -51,6 +51,24 @@ extension Tensor {
         _ f: (Scalar, Scalar) -> Scalar
     ) -> Tensor {
         if shape == other.shape { return zipSameShape(other, f) }
+        // A matrix with a row vector ([m, n] with [n] or [1, n]), the bias addition of every
+        // dense layer: one pass, no odometer and no shape arrays to allocate.
+        if rank == 2, other.count == shape[1], other.count > 1,
+           other.rank == 1 || (other.rank == 2 && other.shape[0] == 1) {
+            let m = shape[0], n = shape[1]
+            let out = [Scalar](unsafeUninitializedCapacity: m * n) { buffer, initialized in
+                scalars.withUnsafeBufferPointer { x in
+                    other.scalars.withUnsafeBufferPointer { y in
+                        for i in 0..<m {
+                            let row = i * n
+                            for j in 0..<n { buffer[row + j] = f(x[row + j], y[j]) }
+                        }
+                    }
+                }
+                initialized = m * n
+            }
+            return Tensor(uncheckedShape: shape, scalars: out)
+        }
         guard let outShape = Shape.broadcast(shape, other.shape) else {
             ShapeError.fail(operation, shapes: [shape, other.shape],
                             detail: "cannot broadcast (dimensions must be equal or 1, aligned at the last axis)",

@@ -157,6 +157,22 @@ extension Tensor {
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func sum(toShape target: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if shape == target { return self }
+        // A matrix summed to a row ([m, n] → [n] or [1, n]), the bias adjoint of every dense
+        // layer: the same additions in the same order as the general path (row by row,
+        // starting from 0), without its shape bookkeeping.
+        if rank == 2, target == [shape[1]] || target == [1, shape[1]] {
+            let m = shape[0], n = shape[1]
+            var out = [Scalar](repeating: 0, count: n)
+            out.withUnsafeMutableBufferPointer { o in
+                scalars.withUnsafeBufferPointer { x in
+                    for i in 0..<m {
+                        let row = i * n
+                        for j in 0..<n { o[j] += x[row + j] }
+                    }
+                }
+            }
+            return Tensor(uncheckedShape: target, scalars: out)
+        }
         guard let b = Shape.broadcast(target, shape), b == shape else {
             ShapeError.fail("sum(toShape:)", shapes: [shape, target],
                             detail: "the second shape does not broadcast to the first", file: file, line: line)
