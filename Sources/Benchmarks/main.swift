@@ -17,10 +17,41 @@ if arguments.contains("--profile-chain") {
     }
     exit(0)
 }
-// --profile-xor: only the 2-2-1 training step, for callgrind.
+// --profile-xor, --profile-ng, --profile-mnist: only one training step, repeated, for callgrind.
 if arguments.contains("--profile-xor") {
     var net = xorNet()
     for _ in 0..<2000 { blackHole(net.step(&net)) }
+    exit(0)
+}
+// --shapes: GFLOP/s of the training steps' products (development aid).
+if arguments.contains("--shapes") {
+    func run<S: TensorScalar>(_: S.Type, _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int) {
+        let a = Tensor<S>(randomUniform: [m * k], seed: 1), b = Tensor<S>(randomUniform: [k * n], seed: 2)
+        var c = [S](repeating: 0, count: m * n)
+        for t in [1, 2] {
+            Parallelism.threads = t
+            let r = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                measure(minTime: 0.2, reps: 5) {
+                    gemm(transposeA: tA, transposeB: tB, m: m, n: n, k: k, a: pa.baseAddress!, lda: tA ? m : k,
+                         b: pb.baseAddress!, ldb: tB ? k : n, c: pc.baseAddress!, ldc: n, accumulate: false)
+                } } } }
+            print(S.self, tA, tB, m, n, k, "threads", t, String(format: "%.1f GFLOP/s", 2.0 * Double(m * n * k) / r.best / 1e9))
+        }
+    }
+    run(Double.self, false, false, 5000, 25, 400); run(Double.self, false, false, 5000, 28, 400); run(Double.self, false, false, 5000, 64, 400); run(Double.self, false, false, 5000, 256, 400); run(Double.self, true, false, 400, 25, 5000)
+    run(Double.self, false, true, 5000, 25, 10); run(Double.self, true, false, 25, 10, 5000)
+    run(Float.self, false, false, 128, 256, 784); run(Float.self, true, false, 784, 256, 128)
+    run(Float.self, false, true, 128, 256, 10); run(Float.self, true, false, 256, 10, 128)
+    exit(0)
+}
+if arguments.contains("--profile-ng") {
+    var net = ngNet()
+    for _ in 0..<3 { blackHole(net.step(&net)) }
+    exit(0)
+}
+if arguments.contains("--profile-mnist") {
+    var net = mnistNet()
+    for _ in 0..<20 { blackHole(net.step(&net)) }
     exit(0)
 }
 for a in arguments where !["--quick", "--json", "--write-docs", "--help"].contains(a) {

@@ -118,8 +118,12 @@ enum GEMMBlocking {
     static let nc = 2048
     /// Below this many multiply-adds the reference loop is faster than packing.
     static let smallProduct = 4096
-    /// Below this many multiply-adds one thread does the work (a hand-off costs ~10 µs).
-    static let parallelProduct = 1 << 18
+    /// Below this many multiply-adds one thread does the work (measured: a hand-off costs more
+    /// than it saves under ~10⁶, e.g. the 128·256·10 products of the 784-256-10 step).
+    static let parallelProduct = 1 << 20
+    /// Below this many elements of C one thread does the work (e.g. a 25 × 10 weight adjoint
+    /// with k = 5000: 20 hand-offs of almost nothing).
+    static let parallelOutput = 4096
 }
 
 /// Everything one blocked GEMM call shares between its threads. Threads write disjoint row
@@ -182,6 +186,33 @@ struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
         var s = 0
         while s * mr < rows {
             let base = dst + s * kc * step
+            if rows - s * mr >= mr {
+                // A full sliver: write the packed buffer sequentially, reading mr rows (or, when
+                // transposed, mr adjacent elements of each stored row) per k step.
+                var d = base
+                if tA {
+                    var src = a + p0 * lda + i0 + s * mr
+                    for _ in 0..<kc {
+                        for r in 0..<mr {
+                            let v = src[r]
+                            for l in 0..<w { d[r * w + l] = v }
+                        }
+                        src += lda
+                        d += step
+                    }
+                } else {
+                    let src = a + (i0 + s * mr) * lda + p0
+                    for p in 0..<kc {
+                        for r in 0..<mr {
+                            let v = src[r * lda + p]
+                            for l in 0..<w { d[r * w + l] = v }
+                        }
+                        d += step
+                    }
+                }
+                s += 1
+                continue
+            }
             for r in 0..<mr {
                 let i = i0 + s * mr + r
                 var d = base + r * w
@@ -284,7 +315,9 @@ func gemmBlocked<K: GEMMMicroKernel>(
         return
     }
     let mr = K.mr, nr = K.nr, w = K.width
-    let threads = work < GEMMBlocking.parallelProduct ? 1 : Swift.max(1, Parallelism.threads)
+    // Threads synchronise once per k-block, so C must also be big enough to share (m·n).
+    let threads = work < GEMMBlocking.parallelProduct || m * n < GEMMBlocking.parallelOutput
+        ? 1 : Swift.max(1, Parallelism.threads)
     // Row blocks: at most mc rows, a multiple of mr, and a multiple of the thread count in number.
     var blocks = (m + GEMMBlocking.mc - 1) / GEMMBlocking.mc
     if threads > 1 {

@@ -52,11 +52,11 @@ func randomArray<S: TensorScalar>(_ count: Int, _ rng: inout SeededGenerator) ->
 }
 
 /// Shapes chosen to hit every path: empty, tiny (reference loop), edge tiles, several
-/// k-blocks (k > 256), several row blocks, and the threaded path (m·n·k ≥ 2¹⁸).
+/// k-blocks (k > 256), several row blocks, and the threaded path (m·n·k ≥ 2²⁰, m·n ≥ 4096).
 let gemmShapes: [(Int, Int, Int)] = [
     (1, 1, 1), (1, 1, 0), (3, 5, 0), (0, 4, 3), (2, 2, 2), (1, 7, 13), (13, 1, 7),
     (5, 9, 300), (17, 19, 23), (33, 31, 29), (64, 64, 64), (97, 101, 259), (130, 67, 515),
-    (200, 45, 90), (7, 300, 150),
+    (200, 45, 90), (7, 300, 150), (97, 66, 300),
 ]
 
 func checkAllCases<S: TensorScalar>(_: S.Type) {
