@@ -69,8 +69,9 @@ extension Report {
         with X·W₁ and Xᵀ·δ₁ (2·128·784·256 flops each).
 
         The 2-2-1 step is all overhead: about 30 recorded ops and their VJPs on tensors of 2 to 8 elements.
-        callgrind counts ≈ 48 000 instructions per step after this round of work (≈ 68 000 before the
-        row-vector fast paths, far more before specialisation).
+        callgrind counts ≈ 43 000 instructions per step after this round of work (≈ 68 000 before the
+        row-vector fast paths and small-storage literals, far more before specialisation); a fifth of
+        them are the standard library's generic array allocation (below), a fifth retain/release.
 
         ### Tape overhead (scalar chain: \(chainLine))
 
@@ -83,7 +84,7 @@ extension Report {
         | `@_specialize` for Float/Double on the tape's entry points and every op | 4 200 |
         | `exported: true`, so other modules call the specialisations directly | 3 400 |
         | reverse pass reads records through one buffer pointer (Note [Borrowed records]) | 3 000 |
-        | one-element tensors allocated through an array literal (Note [One-element storage]) | 2 300 |
+        | one-element tensors allocated through an array literal (Note [Small storage]) | 2 300 |
 
         What remains, by callgrind's self cost: `swift_retain`/`swift_release` ≈ 17 % (the tape, the
         tensors' two arrays, the op payloads), `malloc`/`free` ≈ 16 % (one storage array per op value and
@@ -98,8 +99,9 @@ extension Report {
         Another general cost found on the way: every `Array` allocation through
         `Array(unsafeUninitializedCapacity:)` or `Array(repeating:count:)` goes through the standard
         library's unspecialised `_allocateBufferUninitialized`, which looks up `_ContiguousArrayStorage`'s
-        metadata each time (≈ 650 instructions, a third of the 2-2-1 step's profile). Array literals
-        avoid it, which is why one-element results use one.
+        metadata each time (≈ 650 instructions, a fifth of the 2-2-1 step's profile). Array literals
+        avoid it, so results of up to eight elements use one (Note [Small storage]; −10 % instructions
+        on the 2-2-1 step).
 
         ## Method
 

@@ -25,7 +25,7 @@ public func matmul<Scalar>(
         ShapeError.fail(op, shapes: [a.shape, b.shape],
                         detail: "inner dimensions differ in A\(ta)·B\(tb) (\(k) ≠ \(k2))", file: file, line: line)
     }
-    var out = [Scalar](repeating: 0, count: m * n)
+    var out = Tensor<Scalar>.zeroedStorage(count: m * n)
     a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
             out.withUnsafeMutableBufferPointer { pc in

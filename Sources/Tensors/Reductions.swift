@@ -52,7 +52,7 @@ extension Tensor {
         let axes = resolvedAxes(axes, operation: "sum", file: file, line: line)
         if rank == 0 { return self }
         let kept = Tensor.reducedShape(shape, axes: axes, keepingDimensions: true)
-        var out = [Scalar](repeating: 0, count: Shape.count(kept))
+        var out = Tensor.zeroedStorage(count: Shape.count(kept))
         if count > 0 {
             var outStrides = Shape.strides(kept)
             for a in axes { outStrides[a] = 0 }
@@ -162,7 +162,7 @@ extension Tensor {
         // starting from 0), without its shape bookkeeping.
         if rank == 2, target == [shape[1]] || target == [1, shape[1]] {
             let m = shape[0], n = shape[1]
-            var out = [Scalar](repeating: 0, count: n)
+            var out = Tensor.zeroedStorage(count: n)
             out.withUnsafeMutableBufferPointer { o in
                 scalars.withUnsafeBufferPointer { x in
                     for i in 0..<m {
