@@ -19,6 +19,11 @@ struct Machine {
     }
 }
 
+/// Milliseconds with three significant digits at least (the 2-2-1 step takes microseconds).
+func milliseconds(_ ms: Double) -> String {
+    ms >= 1 ? String(format: "%.3f", ms) : ms >= 0.01 ? String(format: "%.4f", ms) : String(format: "%.5f", ms)
+}
+
 extension Report {
     func markdown() -> String {
         let machine = Machine.current()
@@ -67,10 +72,11 @@ extension Report {
         s += "| net | layers | batch | dtype | ms (best) | NumPy ms | ratio (≤ 1 faster) | first loss | NumPy first loss |\n"
         s += "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n"
         for r in training {
-            let np = r.numpyBest.map { String(format: "%.3f | %.2f", $0, r.ratio!) } ?? "– | –"
+            let np = r.numpyBest.map { milliseconds($0) + String(format: " | %.2f", r.ratio!) } ?? "– | –"
             let nl = r.numpyFirstLoss.map { String(format: "%.4f", $0) } ?? "–"
-            s += String(format: "| %@ | %@ | %d | %@ | %.3f | ", r.net as NSString,
-                        r.layers.map(String.init).joined(separator: "-") as NSString, r.batch, r.dtype as NSString, r.msBest)
+            s += String(format: "| %@ | %@ | %d | %@ | %@ | ", r.net as NSString,
+                        r.layers.map(String.init).joined(separator: "-") as NSString, r.batch, r.dtype as NSString,
+                        milliseconds(r.msBest) as NSString)
                 + np + String(format: " | %.4f | ", r.firstLoss) + nl + " |\n"
         }
         s += "\n## Tape overhead\n\n"
@@ -92,8 +98,6 @@ extension Report {
         let width = Double(threadSets.count) * (panelW + 20) + 20
         let height = top + panelH + bottom + 60
         let sizes = Set(gemm.map(\.n)).sorted()
-        let maxY = ([gemm.map(\.gflopsBest).max() ?? 1, gemm.compactMap(\.numpyBest).max() ?? 1]
-                    + peaks.map(\.gflops)).max()! * 1.08
         var s = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="11">
         <rect width="100%" height="100%" fill="white"/>
@@ -105,6 +109,9 @@ extension Report {
         ]
         for (panel, t) in threadSets.enumerated() {
             let x0 = 20 + Double(panel) * (panelW + 20)
+            let rows = gemm.filter { $0.threads == t }
+            let maxY = ([rows.map(\.gflopsBest).max() ?? 1, rows.compactMap(\.numpyBest).max() ?? 1]
+                        + peaks.filter { $0.threads == t }.map(\.gflops)).max()! * 1.08
             let plotW = panelW - left - right
             func px(_ n: Int) -> Double {
                 guard let lo = sizes.first, let hi = sizes.last, hi > lo else { return x0 + left + plotW / 2 }

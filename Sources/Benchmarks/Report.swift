@@ -1,5 +1,12 @@
 import Foundation
 
+/// `text` padded with spaces to `width` characters: on the left for a positive width (right-aligned),
+/// on the right for a negative one.
+func pad(_ text: String, _ width: Int) -> String {
+    let fill = String(repeating: " ", count: Swift.max(0, Swift.abs(width) - text.count))
+    return width >= 0 ? fill + text : text + fill
+}
+
 /// Prints results as they are measured: a table, or one JSON object per line with `--json`.
 struct Log {
     let json: Bool
@@ -22,7 +29,7 @@ struct Log {
         section("peak", "Peak (SSE2 mul+add loop, 12 chains)\n  dtype    threads   GFLOP/s")
         if json { return emit(["bench": "peak", "instructions": "sse2 mul+add", "dtype": p.dtype, "threads": p.threads,
                                 "gflops": p.gflops]) }
-        print(String(format: "  %-8@ %7d %9.1f", p.dtype as NSString, p.threads, p.gflops))
+        print("  " + pad(p.dtype, -8) + String(format: " %7d %9.1f", p.threads, p.gflops))
     }
     func gemm(_ r: GEMMResult) {
         section("gemm", "GEMM C = A·B, n × n (2n³ flops; best of reps)\n  dtype     n     threads   GFLOP/s  (median)  NumPy GFLOP/s   ratio")
@@ -33,7 +40,7 @@ struct Log {
             return emit(o)
         }
         let np = r.numpyBest.map { String(format: "%13.1f   %5.2f", $0, r.ratio!) } ?? "            –       –"
-        print(String(format: "  %-8@ %5d %7d %10.1f %9.1f ", r.dtype as NSString, r.n, r.threads, r.gflopsBest,
+        print("  " + pad(r.dtype, -8) + String(format: " %5d %7d %10.1f %9.1f ", r.n, r.threads, r.gflopsBest,
                      r.gflopsMedian) + np)
     }
     func train(_ r: TrainResult) {
@@ -47,10 +54,10 @@ struct Log {
             return emit(o)
         }
         let layers = r.layers.map(String.init).joined(separator: "-")
-        let np = r.numpyBest.map { String(format: "%9.3f  %6.2f", $0, r.ratio!) } ?? "        –       –"
+        let np = r.numpyBest.map { pad(milliseconds($0), 9) + String(format: "  %6.2f", r.ratio!) } ?? "        –       –"
         let loss = String(format: "%10.4f", r.firstLoss) + (r.numpyFirstLoss.map { String(format: " (%.4f)", $0) } ?? "")
-        print(String(format: "  %-7@ %-15@ %5d  %-8@ %9.3f", r.net as NSString, layers as NSString, r.batch,
-                     r.dtype as NSString, r.msBest) + " " + np + "                " + loss)
+        print(String(format: "  %@ %@ %5d  %@ ", pad(r.net, -7) as NSString, pad(layers, -15) as NSString, r.batch,
+                     pad(r.dtype, -8) as NSString) + pad(milliseconds(r.msBest), 9) + " " + np + "                " + loss)
     }
     func chain(_ c: ChainResult) {
         section("chain", "Tape overhead: scalar chain y ← y·c + d (rank-0 Double)")
@@ -98,6 +105,11 @@ struct Report {
         for r in training {
             guard let ratio = r.ratio else { rows.append(("\(r.net) step ≤ 1.0× NumPy", "NumPy not measured", nil)); continue }
             rows.append(("\(r.net) step time ≤ 1.0× NumPy's", String(format: "%.2f×", ratio), ratio <= 1.0))
+            if let l = r.numpyFirstLoss {
+                let rel = Swift.abs(r.firstLoss - l) / Swift.abs(l)
+                rows.append(("\(r.net) first loss agrees roughly with NumPy's (within 10 %; own random data)",
+                             String(format: "%.4f vs %.4f (%.1f %%)", r.firstLoss, l, 100 * rel), rel <= 0.1))
+            }
             if r.net == "xor" {
                 rows.append(("xor (2-2-1) step ≥ 5× faster than NumPy", String(format: "%.1f× faster", 1 / ratio), 1 / ratio >= 5))
             }
