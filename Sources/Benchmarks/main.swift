@@ -117,7 +117,15 @@ for r in benchReverse(quick: quick) {
     log.reverse(r)
 }
 
-if !json { print(report.summary()) }
+if json {
+    for t in report.targets() {
+        var o: [String: Any] = ["bench": "target", "target": t.target, "measured": t.measured]
+        if let met = t.met { o["met"] = met }
+        print(String(decoding: try! JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
+    }
+} else {
+    print(report.summary())
+}
 if arguments.contains("--write-docs") {
     do {
         let written = try report.writeDocs()
