@@ -53,7 +53,9 @@ extension Tape {
         adjoints[top] = seedValue
         // Note [Borrowed records]: the loop reads records through one buffer pointer. Copying a
         // `Record` out of the array (`records[i]`) costs a generic value-witness call and
-        // retains of its op's payload; a pointer projection reads just the fields it needs.
+        // retains of its op's payload; a pointer projection reads just the fields it needs. The
+        // pointer is valid because VJPs work on plain tensors and never record on this tape (a
+        // custom VJP that did would be stopped by Swift's exclusivity check, not corrupt memory).
         records.withUnsafeBufferPointer { records in
             var i = top
             while i >= lowest {

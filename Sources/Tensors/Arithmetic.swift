@@ -142,6 +142,8 @@ extension Tensor {
             ShapeError.fail("broadcast", shapes: [shape, target], detail: "cannot broadcast the first to the second",
                             file: file, line: line)
         }
+        // One element (the adjoint of a full sum): a fill, without a zero tensor to zip against.
+        if count == 1 { return Tensor(uncheckedShape: target, scalars: [Scalar](repeating: scalars[0], count: Shape.count(target))) }
         return Tensor(zeros: target).broadcastingZip(self, operation: "broadcast", file: file, line: line) { $1 }
     }
 }
