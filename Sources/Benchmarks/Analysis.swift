@@ -131,7 +131,9 @@ extension Report {
           `gemm(transposeA:transposeB:…)` on n × n row-major buffers.
         - The training steps build a new tape per step (forward, fused loss, `tape.gradient`, in-place
           SGD on the parameter tensors), the way a user of the library writes them.
-        - The machine is shared with other engineers' builds; figures move by 10–30 % between runs.
+        - The machine is shared with other engineers' builds; figures move by 10–30 % between runs, and
+          NumPy's two-thread training steps move the most (OpenBLAS's threads contend with the builds:
+          up to ±50 % between runs), so read the training-step ratios as a range around the figure.
 
         """
     }
