@@ -42,7 +42,11 @@ extension Report {
         15 of the 16 xmm registers and never spills. Zen 4 retires at most 2 `mulpd` + 2 `addpd` per
         cycle (the SSE2 peak measured above), and at 6 instructions per cycle the front end needs ≈ 4.8
         cycles for those 29 instructions against 4 for the arithmetic: about 83 % of the SSE2 peak is the
-        ceiling for this tile, and the measured kernel sits close to it.
+        ceiling for this tile, and the measured kernel sits close to it. A 6 × 4 Double tile (12
+        accumulators, fewer loads and loop instructions per flop) was tried: with 16 registers LLVM spills
+        an accumulator to the stack every k step and the kernel fell to ≈ 14 GFLOP/s, so 4 × 4 stays.
+        Packing costs O(n²) against O(n³) work, which is why n = 128–256 sits below the large sizes
+        (the Float A block is stored four times over).
 
         The issue's target (≥ 0.8× NumPy) cannot be reached with baseline x86-64: even at 100 % of the
         SSE2 peak, the ratio would be the **ceiling** below, because OpenBLAS runs AVX-512/AVX2 FMA kernels
@@ -123,7 +127,8 @@ extension Report {
 
         - One executable, `swift run -c release Benchmarks` (`--quick` for CI, `--json` for JSON lines,
           `--write-docs` for this page and the chart). NumPy runs as a child process in the same run:
-          `numpy_gemm.py` with `OPENBLAS_NUM_THREADS` = the thread count of the row, `numpy_mlp.py` with
+          `numpy_gemm.py` with `OPENBLAS_NUM_THREADS` = the thread count of the row, run for each
+          (dtype, n, threads) just before ours so that both see the same load, `numpy_mlp.py` with
           OpenBLAS's default threads, like our default `Parallelism.threads`.
         - Timing as in the peers: two warm-up calls, an inner repetition count that lasts 0.1–0.3 s, best
           (and median) of 3–7 samples. Ratios use best against best.

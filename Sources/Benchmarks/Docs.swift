@@ -62,8 +62,13 @@ extension Report {
         s += "| dtype | n | threads | GFLOP/s | % of SSE2 peak | NumPy GFLOP/s | ratio |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
         for r in gemm {
             let pk = peak(r.dtype, r.threads).map { String(format: "%.0f %%", 100 * r.gflopsBest / $0) } ?? "–"
-            let np = r.numpyBest.map { String(format: "%.1f | %.2f", $0, r.ratio!) } ?? "– | –"
+            let mark = isDisturbed(r) ? " †" : ""
+            let np = r.numpyBest.map { String(format: "%.1f | %.2f", $0, r.ratio!) + mark } ?? "– | –"
             s += String(format: "| %@ | %d | %d | %.1f | ", r.dtype as NSString, r.n, r.threads, r.gflopsBest) + pk + " | " + np + " |\n"
+        }
+        if gemm.contains(where: isDisturbed) {
+            s += "\n† Disturbed by other work on the machine (more threads slower than one, for NumPy or for us);\n"
+            s += "shown, but left out of the verdicts.\n"
         }
         s += "\n## Training steps\n\nOne full step (forward, loss, backward, SGD update) of the three networks of `numpy_mlp.py`, same\n"
         s += "shapes, dtypes, losses and updates, all threads on both sides. Our data are our own seeded synthetic values\n"

@@ -64,8 +64,8 @@ struct Peers {
     }
 
     /// NumPy GEMM GFLOP/s (best) keyed by dtype and n.
-    func gemm(sizes: [Int], threads: Int, quick: Bool) -> [String: Double] {
-        var args = ["--sizes", sizes.map(String.init).joined(separator: ",")]
+    func gemm(sizes: [Int], dtypes: [String], threads: Int, quick: Bool) -> [String: Double] {
+        var args = ["--sizes", sizes.map(String.init).joined(separator: ","), "--dtypes", dtypes.joined(separator: ",")]
         if quick { args += ["--reps", "2", "--min-time", "0.05"] }
         var out: [String: Double] = [:]
         for r in script("numpy_gemm.py", args, threads: threads) {

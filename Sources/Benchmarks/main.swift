@@ -84,10 +84,12 @@ for dtype in ["float32", "float64"] {
 
 // GEMM.
 let sizes = quick ? [64, 256] : [64, 128, 256, 512, 1024, 2048]
+// Each (dtype, n, threads) pair runs NumPy immediately before ours, so that both see the same
+// load on this shared machine.
 for t in Set([1, allThreads]).sorted() {
-    let numpy = peers.available ? peers.gemm(sizes: sizes, threads: t, quick: quick) : [:]
     for dtype in ["float32", "float64"] {
         for n in sizes {
+            let numpy = peers.available ? peers.gemm(sizes: [n], dtypes: [dtype], threads: t, quick: quick) : [:]
             var r = dtype == "float32" ? benchGEMM(Float.self, n: n, threads: t, quick: quick)
                                        : benchGEMM(Double.self, n: n, threads: t, quick: quick)
             r.numpyBest = numpy["\(dtype)/\(n)"]
