@@ -33,8 +33,10 @@ extension Report {
         broadcast is a plain aligned load — SSE2 has no broadcast load), nc = 2048-column panels of B packed
         into 4-wide (Double) or 8-wide (Float) slivers, and a 4 × 4 (Double) / 4 × 8 (Float) register tile:
         8 accumulators of `SIMD2<Double>` / `SIMD4<Float>`. Transposed operands are absorbed by the packing.
-        Row blocks are split over threads with `DispatchQueue.concurrentPerform`; products under 2¹⁸
-        multiply-adds stay on one thread and products under 4096 use the reference loop.
+        Row blocks are split over threads with `DispatchQueue.concurrentPerform`; products under 2²⁰
+        multiply-adds or with fewer than 4096 outputs stay on one thread (measured: below that a
+        hand-off per k-block costs more than it saves), and products under 4096 multiply-adds use the
+        reference loop.
 
         The inner loop LLVM emits for Double (checked with `objdump`) is 29 instructions per k step for
         32 flops: 6 `movapd` loads, 8 `mulpd`, 8 `addpd`, 4 register copies (SSE2's two-operand form
@@ -55,12 +57,15 @@ extension Report {
         | dtype | threads | SSE2 peak GFLOP/s | ours, best n ≥ 256 | NumPy, best n ≥ 256 | ceiling = peak / NumPy |
         | --- | ---: | ---: | ---: | ---: | ---: |
         \(ceilings)
-        Reaching the target needs AVX2+FMA code, which Swift can only get from compiler flags
-        (`-Xcc -mavx2 -mfma`, `-target-cpu`) — `unsafeFlags`, excluded by the design — or from a C target
-        with per-function `__attribute__((target("avx2,fma")))` and run-time dispatch, which the "pure
-        Swift" rule excludes. With either, the same packing and a 6 × 8 (Double) FMA tile would apply
-        unchanged and the contract (Note [Deterministic GEMM]) could keep its bits only by *not* fusing:
-        an FMA rounds once where `s += a*b` rounds twice, so an FMA kernel would change results.
+        Reaching the target needs wider vectors, which Swift can only get from compiler flags
+        (`-Xcc -mavx2`, `-target-cpu`) — `unsafeFlags`, excluded by the design — or from a C target with
+        per-function `__attribute__((target("avx2")))` and run-time dispatch, which the "pure Swift" rule
+        excludes. Notably AVX2 *without* FMA would do: Zen 4 has separate add pipes, so 256-bit
+        `vmulpd` + `vaddpd` reach the same 16 Double flops per cycle as FMA, and the three-operand VEX
+        forms remove the register copies — with the same packing and a 4 × 8 or 6 × 8 tile this keeps the
+        contract bit for bit (Note [Deterministic GEMM]) and lifts the ceiling to about 1× (≈ 0.85× at
+        this kernel's efficiency). FMA itself
+        would break the contract: it rounds once where `s += a*b` rounds twice.
 
         ### Training steps
 
