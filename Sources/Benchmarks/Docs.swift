@@ -67,7 +67,7 @@ extension Report {
             s += String(format: "| %@ | %d | %d | %.1f | ", r.dtype as NSString, r.n, r.threads, r.gflopsBest) + pk + " | " + np + " |\n"
         }
         if gemm.contains(where: isDisturbed) {
-            s += "\n† Disturbed by other work on the machine (more threads slower than one, for NumPy or for us);\n"
+            s += "\n† Disturbed by other work on the machine (two threads less than 1.3× one thread, for NumPy or for us);\n"
             s += "shown, but left out of the verdicts.\n"
         }
         s += "\n## Training steps\n\nOne full step (forward, loss, backward, SGD update) of the three networks of `numpy_mlp.py`, same\n"
