@@ -22,6 +22,8 @@ let package = Package(
         // Reference architectures written only with the public API.
         .target(name: "ReferenceModels", dependencies: ["Backprop"], path: "Models"),
         .executableTarget(name: "BackpropTool", dependencies: ["Backprop", "ReferenceModels"]),
+        // Release-mode benchmarks (swift run -c release Benchmarks); not part of any product.
+        .executableTarget(name: "Benchmarks", dependencies: ["Tensors", "Autodiff"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Tensors"]),
         .testTarget(name: "DeltaRuleTests", dependencies: ["DeltaRule", "NeuralNetworks", "Autodiff", "Tensors"]),

@@ -18,6 +18,7 @@ extension Tape {
     ///     element — the result is then the vector–Jacobian product ōᵀ·J.
     /// - Returns: one tensor per requested variable, of that variable's shape.
     /// - Complexity: O(tape length) records visited, each VJP once; no recursion.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func gradient(
         of output: Variable<Scalar>, wrt variables: [Variable<Scalar>], seed: Tensor<Scalar>? = nil,
         file: StaticString = #fileID, line: UInt = #line
@@ -50,13 +51,19 @@ extension Tape {
         }
         var adjoints = [Tensor<Scalar>?](repeating: nil, count: top + 1)
         adjoints[top] = seedValue
-        var i = top
-        while i >= lowest {
-            defer { i -= 1 }
-            let record = records[i]
-            guard record.needsGradient, let upstream = adjoints[i] else { continue }
-            if !wanted[i] { adjoints[i] = nil }
-            backpropagate(record, upstream: upstream, into: &adjoints)
+        // Note [Borrowed records]: the loop reads records through one buffer pointer. Copying a
+        // `Record` out of the array (`records[i]`) costs a generic value-witness call and
+        // retains of its op's payload; a pointer projection reads just the fields it needs. The
+        // pointer is valid because VJPs work on plain tensors and never record on this tape (a
+        // custom VJP that did would be stopped by Swift's exclusivity check, not corrupt memory).
+        records.withUnsafeBufferPointer { records in
+            var i = top
+            while i >= lowest {
+                defer { i -= 1 }
+                guard records[i].needsGradient, let upstream = adjoints[i] else { continue }
+                if !wanted[i] { adjoints[i] = nil }
+                backpropagate(records, i, upstream: upstream, into: &adjoints)
+            }
         }
         return variables.map { v in
             guard v.index <= top, records[v.index].needsGradient, let a = adjoints[v.index] else {
@@ -70,7 +77,7 @@ extension Tape {
     /// that its shape is the input's (a wrong shape is a bug in a VJP, reported with its op).
     @inline(__always)
     func accumulate(_ contribution: Tensor<Scalar>, into j: Int, from op: Op<Scalar>,
-                    _ adjoints: inout [Tensor<Scalar>?]) {
+                    _ records: UnsafeBufferPointer<Record<Scalar>>, _ adjoints: inout [Tensor<Scalar>?]) {
         guard records[j].needsGradient else { return }
         if contribution.shape != records[j].value.shape {
             ShapeError.fail(op.name, shapes: [records[j].value.shape, contribution.shape],
@@ -85,12 +92,13 @@ extension Tape {
 
     /// Applies one record's VJP and accumulates into its inputs' adjoints. The whole derivative
     /// inventory: each line calls the VJP written beside its forward in `Ops/`.
-    func backpropagate(_ record: Record<Scalar>, upstream g: Tensor<Scalar>, into adjoints: inout [Tensor<Scalar>?]) {
-        let y = record.value
-        let op = record.op
-        func x(_ j: Int) -> Tensor<Scalar> { records[j].value }
-        func needs(_ j: Int) -> Bool { records[j].needsGradient }
-        func add(_ t: Tensor<Scalar>, _ j: Int) { accumulate(t, into: j, from: op, &adjoints) }
+    func backpropagate(_ records: UnsafeBufferPointer<Record<Scalar>>, _ i: Int, upstream g: Tensor<Scalar>,
+                       into adjoints: inout [Tensor<Scalar>?]) {
+        let y = records[i].value
+        let op = records[i].op
+        @inline(__always) func x(_ j: Int) -> Tensor<Scalar> { records[j].value }
+        @inline(__always) func needs(_ j: Int) -> Bool { records[j].needsGradient }
+        @inline(__always) func add(_ t: Tensor<Scalar>, _ j: Int) { accumulate(t, into: j, from: op, records, &adjoints) }
         switch op {
         case .leaf: break
         case .add(let a, let b):

@@ -30,17 +30,20 @@ public final class Tape<Scalar: TensorScalar> {
     public var count: Int { records.count }
 
     /// Records a trainable leaf: the reverse pass computes its adjoint.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func variable(_ value: Tensor<Scalar>) -> Variable<Scalar> {
         append(Record(op: .leaf, value: value, needsGradient: isRecordingGradients))
     }
 
     /// Records a constant leaf (data, labels): no adjoint flows into it, and the reverse pass
     /// skips every record that depends only on constants.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func constant(_ value: Tensor<Scalar>) -> Variable<Scalar> {
         append(Record(op: .leaf, value: value, needsGradient: false))
     }
 
     /// A rank-0 constant.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func constant(_ value: Scalar) -> Variable<Scalar> { constant(Tensor(value)) }
 
     /// Runs `body` without recording gradients: every operation inside produces a constant, as

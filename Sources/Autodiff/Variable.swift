@@ -16,13 +16,14 @@ public struct Variable<Scalar: TensorScalar> {
     }
 
     /// The value computed when the variable was recorded.
-    @inlinable public var value: Tensor<Scalar> { tape.records[index].value }
+    /// (Read through a buffer pointer: see Note [Borrowed records] in ReversePass.swift.)
+    @inlinable public var value: Tensor<Scalar> { tape.records.withUnsafeBufferPointer { $0[index].value } }
     /// The shape of ``value``.
-    @inlinable public var shape: [Int] { tape.records[index].value.shape }
+    @inlinable public var shape: [Int] { tape.records.withUnsafeBufferPointer { $0[index].value.shape } }
     /// The number of dimensions of ``value``.
     @inlinable public var rank: Int { shape.count }
     /// Whether an adjoint can flow into this variable (it is trainable or depends on a trainable leaf).
-    @inlinable public var needsGradient: Bool { tape.records[index].needsGradient }
+    @inlinable public var needsGradient: Bool { tape.records.withUnsafeBufferPointer { $0[index].needsGradient } }
 }
 
 /// Stops with a message if two variables live on different tapes.

@@ -3,52 +3,52 @@
 
 extension Tensor {
     /// Element-wise sum with broadcasting: zᵢ = xᵢ + yᵢ.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         lhs.broadcastingZip(rhs, operation: "add", file: #fileID, line: #line, +)
     }
     /// Element-wise difference with broadcasting: zᵢ = xᵢ − yᵢ.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
         lhs.broadcastingZip(rhs, operation: "subtract", file: #fileID, line: #line, -)
     }
     /// Element-wise (Hadamard) product with broadcasting: zᵢ = xᵢ·yᵢ.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
         lhs.broadcastingZip(rhs, operation: "multiply", file: #fileID, line: #line, *)
     }
     /// Element-wise quotient with broadcasting: zᵢ = xᵢ / yᵢ.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
         lhs.broadcastingZip(rhs, operation: "divide", file: #fileID, line: #line, /)
     }
     /// Negation: zᵢ = −xᵢ.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static prefix func - (x: Tensor) -> Tensor { x.map { -$0 } }
 
     /// Adds a scalar to every element.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 + rhs } }
     /// Adds a scalar to every element.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs + $0 } }
     /// Subtracts a scalar from every element.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 - rhs } }
     /// Subtracts every element from a scalar.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs - $0 } }
     /// Multiplies every element by a scalar.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 * rhs } }
     /// Multiplies every element by a scalar.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs * $0 } }
     /// Divides every element by a scalar.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 / rhs } }
     /// Divides a scalar by every element.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs / $0 } }
 
     /// A 0/1 tensor: 1 where `predicate` holds for the element, else 0. Serves as the
@@ -59,27 +59,27 @@ extension Tensor {
 }
 
 /// eˣ element-wise.
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func exp<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.exp($0) } }
 
 /// ln x element-wise.
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func log<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.log($0) } }
 
 /// tanh x element-wise.
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func tanh<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.tanh($0) } }
 
 /// √x element-wise (correctly rounded, IEEE 754).
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func sqrt<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { $0.squareRoot() } }
 
 /// x² element-wise.
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func square<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { $0 * $0 } }
 
 /// xᵖ element-wise for a constant exponent p (p = 2 is computed as x·x, exactly).
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func pow<Scalar>(_ x: Tensor<Scalar>, _ p: Scalar) -> Tensor<Scalar> {
     if p == 2 { return x.map { $0 * $0 } }
     if p == 1 { return x }
@@ -87,7 +87,7 @@ public func pow<Scalar>(_ x: Tensor<Scalar>, _ p: Scalar) -> Tensor<Scalar> {
 }
 
 /// max(x, 0) element-wise (NaN propagates).
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func relu<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { $0 < 0 ? 0 : $0 } }
 
 /// The logistic sigmoid, computed without overflow for any input:
@@ -96,7 +96,7 @@ public func relu<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { $0 < 0
 ///     σ(x) = eˣ / (1 + eˣ)         for x < 0
 ///
 /// so σ(±1000) is exactly 1 or 0, never NaN.
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func sigmoid<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map(sigmoidScalar) }
 
 /// The stable scalar sigmoid used by ``sigmoid(_:)``.
@@ -109,7 +109,7 @@ public func sigmoidScalar<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {
 
 /// Chooses element-wise between two tensors: zᵢ = aᵢ where conditionᵢ ≠ 0, else bᵢ.
 /// All three broadcast to a common shape.
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func select<Scalar>(
     _ condition: Tensor<Scalar>, _ a: Tensor<Scalar>, _ b: Tensor<Scalar>,
     file: StaticString = #fileID, line: UInt = #line
@@ -135,13 +135,15 @@ public func select<Scalar>(
 extension Tensor {
     /// This tensor repeated along broadcast axes to `shape` (NumPy's `broadcast_to`, copied).
     /// - Precondition: the shape broadcasts to `shape`.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func broadcast(to target: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if shape == target { return self }
         guard let b = Shape.broadcast(shape, target), b == target else {
             ShapeError.fail("broadcast", shapes: [shape, target], detail: "cannot broadcast the first to the second",
                             file: file, line: line)
         }
+        // One element (the adjoint of a full sum): a fill, without a zero tensor to zip against.
+        if count == 1 { return Tensor(uncheckedShape: target, scalars: [Scalar](repeating: scalars[0], count: Shape.count(target))) }
         return Tensor(zeros: target).broadcastingZip(self, operation: "broadcast", file: file, line: line) { $1 }
     }
 }

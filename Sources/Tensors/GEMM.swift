@@ -6,86 +6,466 @@ import Dispatch
 ///     C ← op(A)·op(B) (+ C if accumulating),   op(X) = X or Xᵀ
 ///
 /// with op(A) m × k and op(B) k × n. `lda`, `ldb`, `ldc` are the row strides of the stored
-/// matrices (A is stored m × k, or k × m when transposed; likewise B).
+/// matrices (A is stored m × k, or k × m when transposed; likewise B). The transposes are
+/// absorbed by packing: nothing is materialised.
 ///
-/// Note [Deterministic GEMM]: every element C[i, j] is computed by one thread, which adds the
-/// products A[i, p]·B[p, j] in increasing p, starting from 0 (or from C when accumulating,
-/// in which case the finished dot product is added to C). The same sum in the same order
-/// whatever the transposition flags, and work is split across threads by rows of C only:
-/// the result is bit-for-bit the same for any thread count and any of the three products.
+/// Note [Deterministic GEMM]: every element C[i, j] is the naive sequential dot product
 ///
-/// - Complexity: O(m·n·k).
+///     var s: Scalar = 0
+///     for p in 0..<k { s += op(A)[i, p] * op(B)[p, j] }    // a multiply, then an add: no FMA
+///     C[i, j] = s          // or, when accumulating, C[i, j] += s
+///
+/// bit for bit (``gemmReference(transposeA:transposeB:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)``
+/// is that loop, and the tests compare with it). The blocked kernel keeps this promise
+/// because it is an outer-product kernel: each accumulator lane belongs to one C[i, j] and
+/// receives its k products one at a time in increasing p, starting from 0; a k-block stores
+/// its partial sums to C and the next k-block reloads them and continues the same chain
+/// (when accumulating over several k-blocks, the chain runs in a scratch buffer and is added
+/// to C at the end). Threads own disjoint tiles of C and never split a dot product. So the
+/// result does not depend on the thread count, the transposition flags, the blocking, or
+/// whether the small-product path or the blocked path ran — which the δ-rule oracle relies on.
+///
+/// - Complexity: O(m·n·k) time; O(k·n) packing scratch for large products.
 @inlinable
 public func gemm<Scalar: TensorScalar>(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
     c: UnsafeMutablePointer<Scalar>, ldc: Int, accumulate: Bool
 ) {
-    if m == 0 || n == 0 { return }
-    let threads = Parallelism.threads
-    let rowsPerTask = Swift.max(1, m / (4 * threads))
-    let tasks = m * n * k < 1 << 18 || threads == 1 ? 1 : (m + rowsPerTask - 1) / rowsPerTask
-    let job = GEMMJob(transposeA: transposeA, transposeB: transposeB, n: n, k: k,
-                      a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
-    if tasks <= 1 {
-        job.rows(0, m)
+    if m <= 0 || n <= 0 { return }
+    if Scalar.self == Double.self {
+        gemmDouble(transposeA, transposeB, m, n, k, UnsafeRawPointer(a), lda, UnsafeRawPointer(b), ldb,
+                   UnsafeMutableRawPointer(c), ldc, accumulate)
+    } else if Scalar.self == Float.self {
+        gemmFloat(transposeA, transposeB, m, n, k, UnsafeRawPointer(a), lda, UnsafeRawPointer(b), ldb,
+                  UnsafeMutableRawPointer(c), ldc, accumulate)
     } else {
-        DispatchQueue.concurrentPerform(iterations: tasks) { t in
-            job.rows(t * rowsPerTask, Swift.min(m, (t + 1) * rowsPerTask))
+        gemmReference(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                      a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+    }
+}
+
+/// The defining loop of ``gemm(transposeA:transposeB:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)``:
+/// one sequential dot product per element (see Note [Deterministic GEMM]). Slow; it is the
+/// specification that the fast kernel matches bit for bit, and the path for tiny products.
+///
+/// - Complexity: O(m·n·k).
+@inlinable
+public func gemmReference<Scalar: TensorScalar>(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
+    c: UnsafeMutablePointer<Scalar>, ldc: Int, accumulate: Bool
+) {
+    let (ai, ap) = transposeA ? (1, lda) : (lda, 1)   // strides of op(A) along i and p
+    let (bp, bj) = transposeB ? (1, ldb) : (ldb, 1)   // strides of op(B) along p and j
+    for i in 0..<m {
+        for j in 0..<n {
+            var s: Scalar = 0
+            var pa = a + i * ai, pb = b + j * bj
+            for _ in 0..<k {
+                s += pa.pointee * pb.pointee
+                pa += ap
+                pb += bp
+            }
+            if accumulate { c[i * ldc + j] += s } else { c[i * ldc + j] = s }
         }
     }
 }
 
-/// One GEMM call's operands, shared read-only by the threads that compute disjoint rows of C.
 @usableFromInline
-struct GEMMJob<Scalar: TensorScalar>: @unchecked Sendable {
-    @usableFromInline let transposeA: Bool, transposeB: Bool, n: Int, k: Int
-    @usableFromInline let a: UnsafePointer<Scalar>, lda: Int
-    @usableFromInline let b: UnsafePointer<Scalar>, ldb: Int
-    @usableFromInline let c: UnsafeMutablePointer<Scalar>, ldc: Int
-    @usableFromInline let accumulate: Bool
+func gemmDouble(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafeRawPointer, _ lda: Int,
+                _ b: UnsafeRawPointer, _ ldb: Int, _ c: UnsafeMutableRawPointer, _ ldc: Int, _ accumulate: Bool) {
+    gemmBlocked(DoubleKernel.self, tA, tB, m, n, k, a.assumingMemoryBound(to: Double.self), lda,
+                b.assumingMemoryBound(to: Double.self), ldb, c.assumingMemoryBound(to: Double.self), ldc, accumulate)
+}
 
-    @inlinable init(transposeA: Bool, transposeB: Bool, n: Int, k: Int, a: UnsafePointer<Scalar>, lda: Int,
-                    b: UnsafePointer<Scalar>, ldb: Int, c: UnsafeMutablePointer<Scalar>, ldc: Int, accumulate: Bool) {
-        self.transposeA = transposeA; self.transposeB = transposeB; self.n = n; self.k = k
-        self.a = a; self.lda = lda; self.b = b; self.ldb = ldb; self.c = c; self.ldc = ldc
-        self.accumulate = accumulate
-    }
+@usableFromInline
+func gemmFloat(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafeRawPointer, _ lda: Int,
+               _ b: UnsafeRawPointer, _ ldb: Int, _ c: UnsafeMutableRawPointer, _ ldc: Int, _ accumulate: Bool) {
+    gemmBlocked(FloatKernel.self, tA, tB, m, n, k, a.assumingMemoryBound(to: Float.self), lda,
+                b.assumingMemoryBound(to: Float.self), ldb, c.assumingMemoryBound(to: Float.self), ldc, accumulate)
+}
 
-    /// Computes rows lo..<hi of C.
-    @inlinable func rows(_ lo: Int, _ hi: Int) {
-        var acc = [Scalar](repeating: 0, count: n)
-        acc.withUnsafeMutableBufferPointer { s in
-            for i in lo..<hi {
-                for j in 0..<n { s[j] = 0 }
-                if transposeB {
-                    // s[j] = Σₚ A[i, p]·B[j, p]: dot products of contiguous rows.
-                    for j in 0..<n {
-                        let bj = b + j * ldb
-                        var d: Scalar = 0
-                        if transposeA {
-                            for p in 0..<k { d += a[p * lda + i] * bj[p] }
-                        } else {
-                            let ai = a + i * lda
-                            for p in 0..<k { d += ai[p] * bj[p] }
-                        }
-                        s[j] = d
-                    }
-                } else {
-                    // s accumulates A[i, p]·(row p of B), in increasing p.
-                    for p in 0..<k {
-                        let aip = transposeA ? a[p * lda + i] : a[i * lda + p]
-                        let bp = b + p * ldb
-                        for j in 0..<n { s[j] += aip * bp[j] }
-                    }
+// MARK: - Blocked driver
+
+/// What a micro-kernel does with its tile of C.
+enum GEMMTileMode {
+    /// C = Σ (the chain starts from 0).
+    case store
+    /// C = C + … (C holds the partial sums of the previous k-block; the chain continues).
+    case resume
+    /// C = C + Σ (the chain starts from 0 and the finished sum is added to C).
+    case add
+}
+
+/// A register-blocked outer-product kernel: an mr × nr tile of C from packed slivers of A
+/// (kc steps of mr values, each repeated `width` times so that a broadcast is a plain
+/// vector load — SSE2 has no broadcast load) and of B (kc steps of nr values).
+protocol GEMMMicroKernel {
+    associatedtype Scalar: TensorScalar
+    static var mr: Int { get }
+    static var nr: Int { get }
+    static var width: Int { get }
+    static func tile(kc: Int, a: UnsafePointer<Scalar>, b: UnsafePointer<Scalar>,
+                     c: UnsafeMutablePointer<Scalar>, ldc: Int, mode: GEMMTileMode)
+}
+
+/// Cache blocking: a kc × nr sliver of B (8 KB) stays in L1, an mc × kc block of packed A
+/// (≤ 384 KB with its repeats) in L2, a kc × nc panel of B in L3.
+enum GEMMBlocking {
+    static let kc = 256
+    static let mc = 96
+    static let nc = 2048
+    /// Below this many multiply-adds the reference loop is faster than packing.
+    static let smallProduct = 4096
+    /// Below this many multiply-adds one thread does the work (measured: a hand-off costs more
+    /// than it saves under ~10⁶, e.g. the 128·256·10 products of the 784-256-10 step).
+    static let parallelProduct = 1 << 20
+    /// Below this many elements of C one thread does the work (e.g. a 25 × 10 weight adjoint
+    /// with k = 5000: 20 hand-offs of almost nothing).
+    static let parallelOutput = 4096
+}
+
+/// Everything one blocked GEMM call shares between its threads. Threads write disjoint row
+/// blocks of C and their own packed-A buffer; the packed B panel is read-only while they run.
+struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
+    typealias S = K.Scalar
+    let tA: Bool, tB: Bool
+    let m: Int, n: Int, k: Int
+    let a: UnsafePointer<S>, lda: Int
+    let b: UnsafePointer<S>, ldb: Int
+    let c: UnsafeMutablePointer<S>, ldc: Int
+    let mc: Int, blocks: Int, tasks: Int
+    let packedB: UnsafeMutablePointer<S>
+    let packedA: UnsafeMutablePointer<S>, packedASize: Int
+    let edge: UnsafeMutablePointer<S>
+
+    /// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into nr-wide slivers, zero-padded.
+    @inline(__always)
+    func packB(p0: Int, kc: Int, j0: Int, nc: Int) {
+        let nr = K.nr
+        var t = 0
+        while t * nr < nc {
+            let dst = packedB + t * kc * nr
+            let jBase = j0 + t * nr
+            let cols = Swift.min(nr, j0 + nc - jBase)
+            if !tB && cols == nr {
+                var src = b + p0 * ldb + jBase
+                var d = dst
+                for _ in 0..<kc {
+                    for q in 0..<nr { d[q] = src[q] }
+                    src += ldb
+                    d += nr
                 }
-                let ci = c + i * ldc
-                if accumulate {
-                    for j in 0..<n { ci[j] += s[j] }
-                } else {
-                    for j in 0..<n { ci[j] = s[j] }
+            } else {
+                for q in 0..<nr {
+                    if q < cols {
+                        let j = jBase + q
+                        if tB {
+                            let src = b + j * ldb + p0
+                            for p in 0..<kc { dst[p * nr + q] = src[p] }
+                        } else {
+                            let src = b + p0 * ldb + j
+                            for p in 0..<kc { dst[p * nr + q] = src[p * ldb] }
+                        }
+                    } else {
+                        for p in 0..<kc { dst[p * nr + q] = 0 }
+                    }
                 }
             }
+            t += 1
         }
+    }
+
+    /// Packs op(A)[i0 ..< i0+rows, p0 ..< p0+kc] into mr-tall slivers, each value repeated
+    /// `width` times, zero-padded.
+    @inline(__always)
+    func packA(into dst: UnsafeMutablePointer<S>, i0: Int, rows: Int, p0: Int, kc: Int) {
+        let mr = K.mr, w = K.width
+        let step = mr * w
+        var s = 0
+        while s * mr < rows {
+            let base = dst + s * kc * step
+            if rows - s * mr >= mr {
+                // A full sliver: write the packed buffer sequentially, reading mr rows (or, when
+                // transposed, mr adjacent elements of each stored row) per k step.
+                var d = base
+                if tA {
+                    var src = a + p0 * lda + i0 + s * mr
+                    for _ in 0..<kc {
+                        for r in 0..<mr {
+                            let v = src[r]
+                            for l in 0..<w { d[r * w + l] = v }
+                        }
+                        src += lda
+                        d += step
+                    }
+                } else {
+                    let src = a + (i0 + s * mr) * lda + p0
+                    for p in 0..<kc {
+                        for r in 0..<mr {
+                            let v = src[r * lda + p]
+                            for l in 0..<w { d[r * w + l] = v }
+                        }
+                        d += step
+                    }
+                }
+                s += 1
+                continue
+            }
+            for r in 0..<mr {
+                let i = i0 + s * mr + r
+                var d = base + r * w
+                if s * mr + r < rows {
+                    if tA {
+                        var src = a + p0 * lda + i
+                        for _ in 0..<kc {
+                            let v = src.pointee
+                            for l in 0..<w { d[l] = v }
+                            src += lda
+                            d += step
+                        }
+                    } else {
+                        let src = a + i * lda + p0
+                        for p in 0..<kc {
+                            let v = src[p]
+                            for l in 0..<w { d[l] = v }
+                            d += step
+                        }
+                    }
+                } else {
+                    for _ in 0..<kc {
+                        for l in 0..<w { d[l] = 0 }
+                        d += step
+                    }
+                }
+            }
+            s += 1
+        }
+    }
+
+    /// Computes the row blocks owned by task `t` for one (k-block, column panel).
+    @inline(__always)
+    func run(task t: Int, p0: Int, kc: Int, j0: Int, nc: Int, mode: GEMMTileMode) {
+        let mr = K.mr, nr = K.nr, w = K.width
+        let pa = packedA + t * packedASize
+        let tmp = edge + t * mr * nr
+        var block = t
+        while block < blocks {
+            let i0 = block * mc
+            let rows = Swift.min(mc, m - i0)
+            if rows <= 0 { break }
+            packA(into: pa, i0: i0, rows: rows, p0: p0, kc: kc)
+            var jr = 0
+            while jr < nc {
+                let cols = Swift.min(nr, nc - jr)
+                let bp = packedB + (jr / nr) * kc * nr
+                var ir = 0
+                while ir < rows {
+                    let h = Swift.min(mr, rows - ir)
+                    let ap = pa + (ir / mr) * kc * mr * w
+                    let cp = c + (i0 + ir) * ldc + j0 + jr
+                    if h == mr && cols == nr {
+                        K.tile(kc: kc, a: ap, b: bp, c: cp, ldc: ldc, mode: mode)
+                    } else {
+                        // Edge tile: run the same kernel on a full-size scratch tile.
+                        if mode == .resume {
+                            for r in 0..<h { for q in 0..<cols { tmp[r * nr + q] = cp[r * ldc + q] } }
+                        }
+                        K.tile(kc: kc, a: ap, b: bp, c: tmp, ldc: nr, mode: mode == .add ? .store : mode)
+                        for r in 0..<h {
+                            for q in 0..<cols {
+                                if mode == .add { cp[r * ldc + q] += tmp[r * nr + q] } else { cp[r * ldc + q] = tmp[r * nr + q] }
+                            }
+                        }
+                    }
+                    ir += mr
+                }
+                jr += nr
+            }
+            block += tasks
+        }
+    }
+}
+
+/// The packed, cache-blocked GEMM (Goto's loop nest: column panels of B, k-blocks, row
+/// blocks of A split over threads, then nr × mr register tiles).
+func gemmBlocked<K: GEMMMicroKernel>(
+    _: K.Type, _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int,
+    _ a: UnsafePointer<K.Scalar>, _ lda: Int, _ b: UnsafePointer<K.Scalar>, _ ldb: Int,
+    _ c: UnsafeMutablePointer<K.Scalar>, _ ldc: Int, _ accumulate: Bool
+) {
+    typealias S = K.Scalar
+    let work = m * n * k
+    if work < GEMMBlocking.smallProduct {
+        gemmReference(transposeA: tA, transposeB: tB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      c: c, ldc: ldc, accumulate: accumulate)
+        return
+    }
+    let kcMax = GEMMBlocking.kc
+    if accumulate && k > kcMax {
+        // The chain must finish before it meets C: run it in scratch, then C += s.
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: m * n)
+        defer { scratch.deallocate() }
+        gemmBlocked(K.self, tA, tB, m, n, k, a, lda, b, ldb, scratch, n, false)
+        for i in 0..<m {
+            let ci = c + i * ldc, si = scratch + i * n
+            for j in 0..<n { ci[j] += si[j] }
+        }
+        return
+    }
+    let mr = K.mr, nr = K.nr, w = K.width
+    // Threads synchronise once per k-block, so C must also be big enough to share (m·n).
+    let threads = work < GEMMBlocking.parallelProduct || m * n < GEMMBlocking.parallelOutput
+        ? 1 : Swift.max(1, Parallelism.threads)
+    // Row blocks: at most mc rows, a multiple of mr, and a multiple of the thread count in number.
+    var blocks = (m + GEMMBlocking.mc - 1) / GEMMBlocking.mc
+    if threads > 1 {
+        blocks = Swift.max(blocks, threads)
+        blocks = (blocks + threads - 1) / threads * threads
+    }
+    let mc = ((m + blocks - 1) / blocks + mr - 1) / mr * mr
+    blocks = (m + mc - 1) / mc
+    let tasks = Swift.min(threads, blocks)
+    let kcBlock = Swift.min(k, kcMax)
+    let ncMax = GEMMBlocking.nc
+    let packedB = UnsafeMutablePointer<S>.allocate(capacity: (Swift.min(n, ncMax) + nr - 1) / nr * nr * kcBlock + 16)
+    let packedASize = mc * kcBlock * w
+    let packedA = UnsafeMutablePointer<S>.allocate(capacity: tasks * packedASize + 16)
+    let edge = UnsafeMutablePointer<S>.allocate(capacity: tasks * mr * nr)
+    defer {
+        packedB.deallocate()
+        packedA.deallocate()
+        edge.deallocate()
+    }
+    let job = GEMMWork<K>(tA: tA, tB: tB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+                          mc: mc, blocks: blocks, tasks: tasks, packedB: packedB,
+                          packedA: packedA, packedASize: packedASize, edge: edge)
+    var j0 = 0
+    while j0 < n {
+        let nc = Swift.min(ncMax, n - j0)
+        var p0 = 0
+        while p0 < k {
+            let kc = Swift.min(kcMax, k - p0)
+            job.packB(p0: p0, kc: kc, j0: j0, nc: nc)
+            let mode: GEMMTileMode = p0 > 0 ? .resume : (accumulate ? .add : .store)
+            if tasks == 1 {
+                job.run(task: 0, p0: p0, kc: kc, j0: j0, nc: nc, mode: mode)
+            } else {
+                let (p, j) = (p0, j0)
+                DispatchQueue.concurrentPerform(iterations: tasks) { t in
+                    job.run(task: t, p0: p, kc: kc, j0: j, nc: nc, mode: mode)
+                }
+            }
+            p0 += kc
+        }
+        j0 += nc
+    }
+}
+
+// MARK: - Micro-kernels
+
+// Note [SSE2 micro-kernel]: the package may not pass target flags, so the compiler targets
+// baseline x86-64: 16 xmm registers of 128 bits, `mulpd`/`addpd` (`mulps`/`addps`), no FMA,
+// no broadcast load. A 4 × 4 tile of Doubles is 8 two-lane accumulators; each k step loads
+// 2 vectors of B and 4 pre-repeated vectors of A and issues 8 multiplies and 8 adds, which
+// keeps both the multiply and the add pipes busy and hides the add latency (8 independent
+// chains). Float uses the same shape with four lanes: a 4 × 8 tile. Products and sums are
+// separate instructions, each lane one C[i, j]: the sequential dot product, vectorised
+// across j (see Note [Deterministic GEMM]).
+
+enum DoubleKernel: GEMMMicroKernel {
+    typealias Scalar = Double
+    static var mr: Int { 4 }
+    static var nr: Int { 4 }
+    static var width: Int { 2 }
+
+    @inline(__always)
+    static func tile(kc: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+                     c: UnsafeMutablePointer<Double>, ldc: Int, mode: GEMMTileMode) {
+        typealias V = SIMD2<Double>
+        let cr = UnsafeMutableRawPointer(c)
+        let rs = ldc * 8
+        @inline(__always) func ld(_ o: Int) -> V { UnsafeRawPointer(cr).loadUnaligned(fromByteOffset: o, as: V.self) }
+        @inline(__always) func st(_ v: V, _ o: Int) { cr.storeBytes(of: v, toByteOffset: o, as: V.self) }
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        if mode == .resume {
+            c00 = ld(0); c01 = ld(16)
+            c10 = ld(rs); c11 = ld(rs + 16)
+            c20 = ld(2 * rs); c21 = ld(2 * rs + 16)
+            c30 = ld(3 * rs); c31 = ld(3 * rs + 16)
+        }
+        var pa = UnsafeRawPointer(a), pb = UnsafeRawPointer(b)
+        for _ in 0..<kc {
+            let b0 = pb.load(as: V.self), b1 = pb.load(fromByteOffset: 16, as: V.self)
+            let a0 = pa.load(as: V.self)
+            c00 += a0 * b0; c01 += a0 * b1
+            let a1 = pa.load(fromByteOffset: 16, as: V.self)
+            c10 += a1 * b0; c11 += a1 * b1
+            let a2 = pa.load(fromByteOffset: 32, as: V.self)
+            c20 += a2 * b0; c21 += a2 * b1
+            let a3 = pa.load(fromByteOffset: 48, as: V.self)
+            c30 += a3 * b0; c31 += a3 * b1
+            pa += 64
+            pb += 32
+        }
+        if mode == .add {
+            c00 = ld(0) + c00; c01 = ld(16) + c01
+            c10 = ld(rs) + c10; c11 = ld(rs + 16) + c11
+            c20 = ld(2 * rs) + c20; c21 = ld(2 * rs + 16) + c21
+            c30 = ld(3 * rs) + c30; c31 = ld(3 * rs + 16) + c31
+        }
+        st(c00, 0); st(c01, 16)
+        st(c10, rs); st(c11, rs + 16)
+        st(c20, 2 * rs); st(c21, 2 * rs + 16)
+        st(c30, 3 * rs); st(c31, 3 * rs + 16)
+    }
+}
+
+enum FloatKernel: GEMMMicroKernel {
+    typealias Scalar = Float
+    static var mr: Int { 4 }
+    static var nr: Int { 8 }
+    static var width: Int { 4 }
+
+    @inline(__always)
+    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, mode: GEMMTileMode) {
+        typealias V = SIMD4<Float>
+        let cr = UnsafeMutableRawPointer(c)
+        let rs = ldc * 4
+        @inline(__always) func ld(_ o: Int) -> V { UnsafeRawPointer(cr).loadUnaligned(fromByteOffset: o, as: V.self) }
+        @inline(__always) func st(_ v: V, _ o: Int) { cr.storeBytes(of: v, toByteOffset: o, as: V.self) }
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        if mode == .resume {
+            c00 = ld(0); c01 = ld(16)
+            c10 = ld(rs); c11 = ld(rs + 16)
+            c20 = ld(2 * rs); c21 = ld(2 * rs + 16)
+            c30 = ld(3 * rs); c31 = ld(3 * rs + 16)
+        }
+        var pa = UnsafeRawPointer(a), pb = UnsafeRawPointer(b)
+        for _ in 0..<kc {
+            let b0 = pb.load(as: V.self), b1 = pb.load(fromByteOffset: 16, as: V.self)
+            let a0 = pa.load(as: V.self)
+            c00 += a0 * b0; c01 += a0 * b1
+            let a1 = pa.load(fromByteOffset: 16, as: V.self)
+            c10 += a1 * b0; c11 += a1 * b1
+            let a2 = pa.load(fromByteOffset: 32, as: V.self)
+            c20 += a2 * b0; c21 += a2 * b1
+            let a3 = pa.load(fromByteOffset: 48, as: V.self)
+            c30 += a3 * b0; c31 += a3 * b1
+            pa += 64
+            pb += 32
+        }
+        if mode == .add {
+            c00 = ld(0) + c00; c01 = ld(16) + c01
+            c10 = ld(rs) + c10; c11 = ld(rs + 16) + c11
+            c20 = ld(2 * rs) + c20; c21 = ld(2 * rs + 16) + c21
+            c30 = ld(3 * rs) + c30; c31 = ld(3 * rs + 16) + c31
+        }
+        st(c00, 0); st(c01, 16)
+        st(c10, rs); st(c11, rs + 16)
+        st(c20, 2 * rs); st(c21, 2 * rs + 16)
+        st(c30, 3 * rs); st(c31, 3 * rs + 16)
     }
 }

@@ -4,15 +4,57 @@
 // generic callers dispatch once per operation, never per element.
 
 extension Tensor {
+    /// Zero-filled storage of `n` elements (see Note [Small storage]).
+    ///
+    /// Note [Small storage]: the standard library's array allocation
+    /// (`Array(unsafeUninitializedCapacity:)`, `Array(repeating:count:)`, `reserveCapacity`) is
+    /// not specialised: every call runs the generic `_allocateBufferUninitialized`, which looks up
+    /// `_ContiguousArrayStorage<Scalar>`'s metadata — about 650 instructions (callgrind), more than
+    /// all the arithmetic of an op on a tiny tensor. An array *literal* is allocated through the
+    /// compiler's intrinsic with the metadata cached at the call site, so tensors of up to eight
+    /// elements (scalars, biases, the 2-2-1 network's activations) take that route.
+    @inlinable @inline(__always)
+    static func zeroedStorage(count n: Int) -> [Scalar] {
+        switch n {
+        case 0: return []
+        case 1: return [0]
+        case 2: return [0, 0]
+        case 3: return [0, 0, 0]
+        case 4: return [0, 0, 0, 0]
+        case 5: return [0, 0, 0, 0, 0]
+        case 6: return [0, 0, 0, 0, 0, 0]
+        case 7: return [0, 0, 0, 0, 0, 0, 0]
+        case 8: return [0, 0, 0, 0, 0, 0, 0, 0]
+        default: return [Scalar](repeating: 0, count: n)
+        }
+    }
+
+    /// Storage of `n` elements, every one written by `fill` (see Note [Small storage]).
+    @inlinable @inline(__always)
+    static func makeStorage(count n: Int, _ fill: (UnsafeMutableBufferPointer<Scalar>) -> Void) -> [Scalar] {
+        if n <= 8 {
+            var out = zeroedStorage(count: n)
+            out.withUnsafeMutableBufferPointer { fill($0) }
+            return out
+        }
+        return [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
+            fill(buffer)
+            initialized = n
+        }
+    }
+}
+
+extension Tensor {
     /// A tensor of the same shape with `f` applied to every element.
     @inlinable @inline(__always)
     public func map(_ f: (Scalar) -> Scalar) -> Tensor {
         let n = count
-        let out = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
+        // A one-element literal, filled directly: the tape's scalar path (Note [Small storage]).
+        if n == 1 { return Tensor(uncheckedShape: shape, scalars: [f(storage[0])]) }
+        let out = Tensor.makeStorage(count: n) { buffer in
             scalars.withUnsafeBufferPointer { x in
                 for i in 0..<n { buffer[i] = f(x[i]) }
             }
-            initialized = n
         }
         return Tensor(uncheckedShape: shape, scalars: out)
     }
@@ -21,13 +63,13 @@ extension Tensor {
     @inlinable @inline(__always)
     func zipSameShape(_ other: Tensor, _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
         let n = count
-        let out = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
+        if n == 1 { return Tensor(uncheckedShape: shape, scalars: [f(storage[0], other.storage[0])]) }
+        let out = Tensor.makeStorage(count: n) { buffer in
             scalars.withUnsafeBufferPointer { x in
                 other.scalars.withUnsafeBufferPointer { y in
                     for i in 0..<n { buffer[i] = f(x[i], y[i]) }
                 }
             }
-            initialized = n
         }
         return Tensor(uncheckedShape: shape, scalars: out)
     }
@@ -42,6 +84,23 @@ extension Tensor {
         _ f: (Scalar, Scalar) -> Scalar
     ) -> Tensor {
         if shape == other.shape { return zipSameShape(other, f) }
+        // A matrix with a row vector ([m, n] with [n] or [1, n]), the bias addition of every
+        // dense layer: one pass, no odometer and no shape arrays to allocate.
+        if rank == 2, other.count == shape[1], other.count > 1,
+           other.rank == 1 || (other.rank == 2 && other.shape[0] == 1) {
+            let m = shape[0], n = shape[1]
+            let out = Tensor.makeStorage(count: m * n) { buffer in
+                scalars.withUnsafeBufferPointer { x in
+                    other.scalars.withUnsafeBufferPointer { y in
+                        for i in 0..<m {
+                            let row = i * n
+                            for j in 0..<n { buffer[row + j] = f(x[row + j], y[j]) }
+                        }
+                    }
+                }
+            }
+            return Tensor(uncheckedShape: shape, scalars: out)
+        }
         guard let outShape = Shape.broadcast(shape, other.shape) else {
             ShapeError.fail(operation, shapes: [shape, other.shape],
                             detail: "cannot broadcast (dimensions must be equal or 1, aligned at the last axis)",
@@ -138,7 +197,7 @@ extension Tensor {
                             file: file, line: line)
         }
         let n = count
-        let out = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
+        let out = Tensor.makeStorage(count: n) { buffer in
             scalars.withUnsafeBufferPointer { x in
                 second.scalars.withUnsafeBufferPointer { y in
                     third.scalars.withUnsafeBufferPointer { w in
@@ -146,7 +205,6 @@ extension Tensor {
                     }
                 }
             }
-            initialized = n
         }
         return Tensor(uncheckedShape: shape, scalars: out)
     }

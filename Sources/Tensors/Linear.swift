@@ -8,7 +8,7 @@
 ///
 /// - Precondition: both are rank 2 and the inner dimensions agree.
 /// - Complexity: O(m·n·k).
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func matmul<Scalar>(
     _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, transposingA transposeA: Bool = false, transposingB transposeB: Bool = false,
     file: StaticString = #fileID, line: UInt = #line
@@ -24,7 +24,7 @@ public func matmul<Scalar>(
         ShapeError.fail(op, shapes: [a.shape, b.shape],
                         detail: "inner dimensions differ in A\(ta)·B\(tb) (\(k) ≠ \(k2))", file: file, line: line)
     }
-    var out = [Scalar](repeating: 0, count: m * n)
+    var out = Tensor<Scalar>.zeroedStorage(count: m * n)
     a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
             out.withUnsafeMutableBufferPointer { pc in
@@ -48,7 +48,7 @@ extension Tensor {
     ///     y[i₀, …] = x[i_{π⁻¹(0)}, …],   shape(y)ᵢ = shape(x)_{π(i)}
     ///
     /// - Precondition: `permutation` is a permutation of 0..<rank.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func transposed(permutation: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if permutation.sorted() != Array(0..<rank) {
             ShapeError.fail("transposed", shapes: [shape], detail: "\(permutation) is not a permutation of the axes",
@@ -131,7 +131,7 @@ extension Tensor {
 ///     y = [x₀ | x₁ | …] along axis
 ///
 /// - Precondition: at least one tensor; equal ranks; equal dimensions except along `axis`.
-@_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func concatenate<Scalar>(
     _ tensors: [Tensor<Scalar>], alongAxis axis: Int,
     file: StaticString = #fileID, line: UInt = #line
@@ -166,7 +166,7 @@ public func concatenate<Scalar>(
 extension Tensor {
     /// The slice `range` along `axis` (a contiguous block, copied); the inverse of concatenation.
     /// - Precondition: the range lies within the axis.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func slice(_ range: Range<Int>, alongAxis axis: Int,
                       file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         guard let a = Shape.normalizedAxis(axis, rank: rank), range.lowerBound >= 0, range.upperBound <= shape[a] else {

@@ -3,7 +3,7 @@
 
 extension Tensor {
     /// The sum of all elements, a rank-0 tensor: Σᵢ xᵢ (added in row-major order).
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func sum() -> Tensor {
         var s: Scalar = 0
         scalars.withUnsafeBufferPointer { x in
@@ -44,7 +44,7 @@ extension Tensor {
     /// - Parameters:
     ///   - axes: the axes to reduce (negative counts from the end).
     ///   - keepingDimensions: keep reduced axes with size 1 (NumPy's `keepdims`).
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func sum(
         alongAxes axes: [Int], keepingDimensions: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
@@ -52,7 +52,7 @@ extension Tensor {
         let axes = resolvedAxes(axes, operation: "sum", file: file, line: line)
         if rank == 0 { return self }
         let kept = Tensor.reducedShape(shape, axes: axes, keepingDimensions: true)
-        var out = [Scalar](repeating: 0, count: Shape.count(kept))
+        var out = Tensor.zeroedStorage(count: Shape.count(kept))
         if count > 0 {
             var outStrides = Shape.strides(kept)
             for a in axes { outStrides[a] = 0 }
@@ -90,7 +90,7 @@ extension Tensor {
     }
 
     /// Means along the given axes: the sum divided by the number of elements reduced.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func mean(
         alongAxes axes: [Int], keepingDimensions: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
@@ -103,7 +103,7 @@ extension Tensor {
     /// The maxima along one axis and, for each, the index along that axis of its first
     /// occurrence (NaN counts as the largest value, so it propagates like NumPy's `max`).
     /// - Precondition: the axis is non-empty.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func maxWithIndices(
         alongAxis axis: Int, keepingDimensions: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
@@ -154,9 +154,25 @@ extension Tensor {
     /// leading extra axes are summed away, and axes where `target` has size 1 are summed with
     /// their dimension kept.
     /// - Precondition: `target` broadcasts to this tensor's shape.
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func sum(toShape target: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if shape == target { return self }
+        // A matrix summed to a row ([m, n] → [n] or [1, n]), the bias adjoint of every dense
+        // layer: the same additions in the same order as the general path (row by row,
+        // starting from 0), without its shape bookkeeping.
+        if rank == 2, target == [shape[1]] || target == [1, shape[1]] {
+            let m = shape[0], n = shape[1]
+            var out = Tensor.zeroedStorage(count: n)
+            out.withUnsafeMutableBufferPointer { o in
+                scalars.withUnsafeBufferPointer { x in
+                    for i in 0..<m {
+                        let row = i * n
+                        for j in 0..<n { o[j] += x[row + j] }
+                    }
+                }
+            }
+            return Tensor(uncheckedShape: target, scalars: out)
+        }
         guard let b = Shape.broadcast(target, shape), b == shape else {
             ShapeError.fail("sum(toShape:)", shapes: [shape, target],
                             detail: "the second shape does not broadcast to the first", file: file, line: line)

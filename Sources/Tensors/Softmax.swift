@@ -4,7 +4,7 @@ extension Tensor {
     /// Softmax along an axis, stable for any input (the maximum is subtracted first):
     ///
     ///     yᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m),   m = maxⱼ xⱼ
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func softmax(alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let m = max(alongAxis: axis, keepingDimensions: true, file: file, line: line)
         let e = Tensors.exp(self - m)
@@ -14,7 +14,7 @@ extension Tensor {
     /// Log-softmax along an axis, stable for any input:
     ///
     ///     yᵢ = (xᵢ − m) − ln Σⱼ e^(xⱼ − m),   m = maxⱼ xⱼ
-    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func logSoftmax(alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let shifted = self - max(alongAxis: axis, keepingDimensions: true, file: file, line: line)
         return shifted - Tensors.log(Tensors.exp(shifted).sum(alongAxes: [axis], keepingDimensions: true,

@@ -58,6 +58,7 @@ extension Variable {
     /// Element-wise sum with NumPy broadcasting.
     ///
     ///     z = x + y;   x̄ = Σ_broadcast ȳ,   ȳ_y = Σ_broadcast ȳ
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func adding(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         binary(other, "add", file: file, line: line, +, Op.add)
     }
@@ -65,6 +66,7 @@ extension Variable {
     /// Element-wise difference with NumPy broadcasting.
     ///
     ///     z = x − y;   x̄ = Σ_broadcast z̄,   ȳ = −Σ_broadcast z̄
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func subtracting(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         binary(other, "subtract", file: file, line: line, -, Op.subtract)
     }
@@ -72,6 +74,7 @@ extension Variable {
     /// Element-wise product with NumPy broadcasting.
     ///
     ///     z = x ⊙ y;   x̄ = Σ_broadcast(z̄ ⊙ y),   ȳ = Σ_broadcast(z̄ ⊙ x)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func multiplied(by other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         binary(other, "multiply", file: file, line: line, *, Op.multiply)
     }
@@ -79,34 +82,47 @@ extension Variable {
     /// Element-wise quotient with NumPy broadcasting.
     ///
     ///     z = x / y;   x̄ = Σ_broadcast(z̄ / y),   ȳ = −Σ_broadcast(z̄ ⊙ z / y)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func divided(by other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         binary(other, "divide", file: file, line: line, /, Op.divide)
     }
 
     /// Element-wise sum (see ``adding(_:file:line:)``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Variable, rhs: Variable) -> Variable { lhs.adding(rhs, file: "", line: 0) }
     /// Element-wise difference (see ``subtracting(_:file:line:)``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Variable, rhs: Variable) -> Variable { lhs.subtracting(rhs, file: "", line: 0) }
     /// Element-wise product (see ``multiplied(by:file:line:)``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Variable, rhs: Variable) -> Variable { lhs.multiplied(by: rhs, file: "", line: 0) }
     /// Element-wise quotient (see ``divided(by:file:line:)``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Variable, rhs: Variable) -> Variable { lhs.divided(by: rhs, file: "", line: 0) }
 
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs + lhs.tape.constant(rhs) }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { rhs.tape.constant(lhs) + rhs }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs - lhs.tape.constant(rhs) }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { rhs.tape.constant(lhs) - rhs }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs * lhs.tape.constant(rhs) }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { rhs.tape.constant(lhs) * rhs }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs / lhs.tape.constant(rhs) }
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { rhs.tape.constant(lhs) / rhs }
 
     /// Negation.
@@ -119,28 +135,35 @@ extension Variable {
     /// Adds a scalar constant to every element.
     ///
     ///     y = x + c;   x̄ = ȳ
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Variable, rhs: Scalar) -> Variable {
         lhs.tape.record(.addScalar(lhs.index), value: lhs.value + rhs, needsGradient: lhs.needsGradient)
     }
     /// Adds a scalar constant to every element (c + x = x + c exactly).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func + (lhs: Scalar, rhs: Variable) -> Variable { rhs + lhs }
     /// Subtracts a scalar constant: x − c, recorded as x + (−c) (the same bits).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Variable, rhs: Scalar) -> Variable { lhs + (-rhs) }
     /// A scalar minus every element: c − x, recorded as (−x) + c (the same bits).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func - (lhs: Scalar, rhs: Variable) -> Variable { (-rhs) + lhs }
 
     /// Multiplies every element by a scalar constant.
     ///
     ///     y = c·x;   x̄ = c·ȳ
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Variable, rhs: Scalar) -> Variable {
         lhs.tape.record(.multiplyScalar(lhs.index, rhs), value: lhs.value * rhs, needsGradient: lhs.needsGradient)
     }
     /// Multiplies every element by a scalar constant.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func * (lhs: Scalar, rhs: Variable) -> Variable { rhs * lhs }
 
     /// Divides every element by a scalar constant.
     ///
     ///     y = x / c;   x̄ = ȳ / c
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Variable, rhs: Scalar) -> Variable {
         lhs.tape.record(.divideByScalar(lhs.index, rhs), value: lhs.value / rhs, needsGradient: lhs.needsGradient)
     }
@@ -148,6 +171,7 @@ extension Variable {
     /// Divides a scalar constant by every element.
     ///
     ///     y = c / x;   x̄ = −ȳ ⊙ y / x
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Scalar, rhs: Variable) -> Variable {
         rhs.tape.record(.scalarDivide(lhs, rhs.index), value: lhs / rhs.value, needsGradient: rhs.needsGradient)
     }

@@ -13,6 +13,7 @@ extension Variable {
 /// eˣ element-wise.
 ///
 ///     y = eˣ;   x̄ = ȳ ⊙ y
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func exp<S>(_ x: Variable<S>) -> Variable<S> { x.unary(exp(x.value), .exp(x.index)) }
 
 extension VJP {
@@ -23,6 +24,7 @@ extension VJP {
 /// The natural logarithm element-wise.
 ///
 ///     y = ln x;   x̄ = ȳ / x
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func log<S>(_ x: Variable<S>) -> Variable<S> { x.unary(log(x.value), .log(x.index)) }
 
 extension VJP {
@@ -37,6 +39,7 @@ extension VJP {
 /// The derivative y(1 − y) is formed first and then multiplied by ȳ, in the order of the
 /// textbook δ = (t − y)·f′(z), so the tape reproduces the δ rules bit for bit. Where y is
 /// exactly 0 or 1 the gradient is exactly 0, never NaN.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> { x.unary(sigmoid(x.value), .sigmoid(x.index)) }
 
 extension VJP {
@@ -49,6 +52,7 @@ extension VJP {
 /// The hyperbolic tangent element-wise.
 ///
 ///     y = tanh x;   x̄ = ȳ ⊙ (1 − y²)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func tanh<S>(_ x: Variable<S>) -> Variable<S> { x.unary(tanh(x.value), .tanh(x.index)) }
 
 extension VJP {
@@ -61,6 +65,7 @@ extension VJP {
 /// The rectified linear unit element-wise.
 ///
 ///     y = max(x, 0);   x̄ = ȳ where x > 0, else 0 (the subgradient 0 at x = 0)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func relu<S>(_ x: Variable<S>) -> Variable<S> { x.unary(relu(x.value), .relu(x.index)) }
 
 extension VJP {
@@ -71,6 +76,7 @@ extension VJP {
 /// The square element-wise.
 ///
 ///     y = x²;   x̄ = ȳ ⊙ 2x
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func square<S>(_ x: Variable<S>) -> Variable<S> { x.unary(square(x.value), .square(x.index)) }
 
 extension VJP {
@@ -81,6 +87,7 @@ extension VJP {
 /// The square root element-wise.
 ///
 ///     y = √x;   x̄ = ȳ / (2y)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func sqrt<S>(_ x: Variable<S>) -> Variable<S> { x.unary(sqrt(x.value), .sqrt(x.index)) }
 
 extension VJP {
@@ -91,6 +98,7 @@ extension VJP {
 /// A constant power element-wise.
 ///
 ///     y = xᵖ;   x̄ = ȳ ⊙ p·xᵖ⁻¹
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func pow<S>(_ x: Variable<S>, _ exponent: S) -> Variable<S> {
     x.unary(pow(x.value, exponent), .pow(x.index, exponent))
 }
@@ -110,6 +118,7 @@ extension VJP {
 ///
 /// The untaken branch receives exact zeros, and every VJP maps a zero upstream to a zero
 /// adjoint (Note [Zero upstream]): `select(x > 0, log(x), 0)` has a finite gradient at x = 0.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func select<S>(
     _ condition: Tensor<S>, _ a: Variable<S>, _ b: Variable<S>,
     file: StaticString = #fileID, line: UInt = #line

@@ -8,6 +8,7 @@ import Tensors
 ///
 /// The transposes are absorbed by the GEMM kernel, never materialised.
 /// - Precondition: both are rank 2 and A's columns equal B's rows.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkSameTape(a, b, "matmul", file: file, line: line)
     return a.tape.record(.matmul(a.index, b.index), value: matmul(a.value, b.value, file: file, line: line),
@@ -16,6 +17,7 @@ public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #
 
 extension Variable {
     /// The matrix product (see ``matmul(_:_:file:line:)``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func matmul(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         Autodiff.matmul(self, other, file: file, line: line)
     }
@@ -25,6 +27,7 @@ extension Variable {
     ///     zᵢⱼ = xᵢⱼ + bⱼ;   x̄ = z̄,   b̄ⱼ = Σᵢ z̄ᵢⱼ (rows added in order)
     ///
     /// - Parameter bias: shape [n] or [1, n] for a self of shape [m, n].
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func addingBias(_ bias: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         checkSameTape(self, bias, "addBias", file: file, line: line)
         let n = rank == 2 ? shape[1] : -1
@@ -39,6 +42,7 @@ extension Variable {
     /// The matrix transpose (axes reversed, for any rank).
     ///
     ///     y = xᵀ;   x̄ = ȳᵀ
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func transposed(file: StaticString = #fileID, line: UInt = #line) -> Variable {
         transposed(permutation: Array((0..<rank).reversed()), file: file, line: line)
     }
@@ -46,6 +50,7 @@ extension Variable {
     /// The axes reordered: result axis i is axis `permutation[i]`.
     ///
     ///     y = permute(x, π);   x̄ = permute(ȳ, π⁻¹)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func transposed(permutation: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
         tape.record(.transpose(index, permutation: permutation),
                     value: value.transposed(permutation: permutation, file: file, line: line), needsGradient: needsGradient)
@@ -54,6 +59,7 @@ extension Variable {
     /// The same elements with a new shape (one dimension may be −1).
     ///
     ///     y = reshape(x, s);   x̄ = reshape(ȳ, shape(x))
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func reshaped(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
         tape.record(.reshape(index), value: value.reshaped(to: newShape, file: file, line: line), needsGradient: needsGradient)
     }
@@ -63,6 +69,7 @@ extension Variable {
     ///     a = [1, g(z)]  (for rows of examples, axis 1: a column of ones in front)
     ///
     /// Recorded as a concatenation with a constant; the ones receive no adjoint.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func prependingOnes(alongAxis axis: Int = 1, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         guard let a = Shape.normalizedAxis(axis, rank: rank) else {
             ShapeError.fail("prependingOnes", shapes: [shape], detail: "axis \(axis) is out of range for rank \(rank)",
@@ -87,6 +94,7 @@ extension VJP {
 ///     y = [x₀ | x₁ | …];   x̄ₖ = the slice of ȳ where xₖ sits
 ///
 /// - Precondition: shapes agree except along `axis`; all on one tape.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func concatenate<S>(_ xs: [Variable<S>], alongAxis axis: Int,
                            file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     guard let first = xs.first else {
@@ -102,4 +110,5 @@ public func concatenate<S>(_ xs: [Variable<S>], alongAxis axis: Int,
 /// A constant copy of `x`: the same value, but no adjoint flows back through it.
 ///
 ///     y = x;   x̄ = 0
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func stopGradient<S>(_ x: Variable<S>) -> Variable<S> { x.tape.constant(x.value) }

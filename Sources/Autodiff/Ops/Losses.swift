@@ -24,6 +24,7 @@ func checkLabels<S>(_ name: String, _ logits: Variable<S>, _ labels: Tensor<S>, 
 /// - Parameters:
 ///   - logits: z, shape [m, …].
 ///   - labels: y ∈ [0, 1], the same shape.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func sigmoidCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>,
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("sigmoidCrossEntropy", logits, labels, file: file, line: line)
@@ -46,6 +47,7 @@ extension VJP {
 /// axis, mean over the m examples:
 ///
 ///     J = −(1/m) Σᵢ Σₖ yᵢₖ · logSoftmax(zᵢ)ₖ;   z̄ = J̄ · (softmax(z) − y) / m
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>,
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("softmaxCrossEntropy", logits, labels, file: file, line: line)
@@ -64,6 +66,7 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>,
 ///     J = −(1/m) Σᵢ logSoftmax(zᵢ)_{cᵢ};   z̄ = J̄ · (softmax(z) − onehot(c)) / m
 ///
 /// - Precondition: one index per row, each in 0..<C.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func softmaxCrossEntropy<S>(logits: Variable<S>, classIndices: [Int],
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     if logits.rank != 2 || classIndices.count != logits.shape[0] {
@@ -93,6 +96,7 @@ extension VJP {
 /// Half the sum of squared errors, the squared-error text's E:
 ///
 ///     E = ½ Σ (t − y)²;   ȳ_y = Ē · (y − t)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func halfSumOfSquares<S>(predictions: Variable<S>, targets: Tensor<S>,
                                 file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("halfSumOfSquares", predictions, targets, file: file, line: line)
@@ -112,6 +116,7 @@ extension VJP {
 /// The mean squared error over all N elements:
 ///
 ///     L = (1/N) Σ (y − t)²;   ȳ = L̄ · 2(y − t) / N
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func meanSquaredError<S>(predictions: Variable<S>, targets: Tensor<S>,
                                 file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("meanSquaredError", predictions, targets, file: file, line: line)

@@ -6,6 +6,7 @@ extension Variable {
     /// The sum of all elements (rank 0).
     ///
     ///     y = Σᵢ xᵢ;   x̄ᵢ = ȳ
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func sum() -> Variable {
         tape.record(.sum(index, axes: Array(0..<rank), keepingDimensions: false), value: value.sum(),
                     needsGradient: needsGradient)
@@ -14,6 +15,7 @@ extension Variable {
     /// The mean of all elements (rank 0).
     ///
     ///     y = (1/n) Σᵢ xᵢ;   x̄ᵢ = ȳ / n
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func mean() -> Variable {
         tape.record(.mean(index, axes: Array(0..<rank), keepingDimensions: false), value: value.mean(),
                     needsGradient: needsGradient)
@@ -22,6 +24,7 @@ extension Variable {
     /// Sums along axes, removing them or keeping them with size 1.
     ///
     ///     y = Σ_axes x;   x̄ = broadcast(ȳ) back to shape(x)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let v = value.sum(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
@@ -33,6 +36,7 @@ extension Variable {
     /// Means along axes.
     ///
     ///     y = (1/n) Σ_axes x;   x̄ = broadcast(ȳ) / n,   n = the number of elements reduced
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func mean(alongAxes axes: [Int], keepingDimensions: Bool = false,
                      file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let v = value.mean(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
@@ -44,6 +48,7 @@ extension Variable {
     /// Maxima along one axis.
     ///
     ///     y = maxₖ x;   x̄ = ȳ at the first index attaining the maximum, 0 elsewhere
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func max(alongAxis axis: Int, keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let (v, indices) = value.maxWithIndices(alongAxis: axis, keepingDimensions: keepingDimensions, file: file, line: line)
@@ -83,6 +88,7 @@ extension VJP {
 /// Softmax along an axis, stable for any input.
 ///
 ///     yᵢ = e^(xᵢ − max x) / Σⱼ e^(xⱼ − max x);   x̄ = y ⊙ (ȳ − Σⱼ ȳⱼyⱼ)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func softmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
                        file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     let v = x.value.softmax(alongAxis: axis, file: file, line: line)
@@ -92,6 +98,7 @@ public func softmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
 /// Log-softmax along an axis, stable for any input.
 ///
 ///     yᵢ = xᵢ − max x − ln Σⱼ e^(xⱼ − max x);   x̄ = ȳ − softmax(x) ⊙ Σⱼ ȳⱼ
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func logSoftmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
                           file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     let v = x.value.logSoftmax(alongAxis: axis, file: file, line: line)

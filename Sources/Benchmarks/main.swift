@@ -1,0 +1,139 @@
+import Foundation
+import Autodiff
+import Tensors
+
+// swift run -c release Benchmarks [--quick] [--json] [--write-docs]
+//
+// Ratios, not absolute claims: every comparison with NumPy is measured in the same run on
+// the same (shared, noisy) machine. See Docs/Performance.md for the method.
+
+let arguments = Set(CommandLine.arguments.dropFirst())
+// --profile-chain: only the scalar chain, for `valgrind --tool=callgrind` (see Docs/Performance.md).
+if arguments.contains("--profile-chain") {
+    for _ in 0..<20 {
+        let tape = Tape<Double>()
+        let x = tape.variable(Tensor(1.0))
+        blackHole(tape.gradient(of: scalarChain(tape, x, ops: 10_000), wrt: [x]))
+    }
+    exit(0)
+}
+// --profile-xor, --profile-ng, --profile-mnist: only one training step, repeated, for callgrind.
+if arguments.contains("--profile-xor") {
+    var net = xorNet()
+    for _ in 0..<2000 { blackHole(net.step(&net)) }
+    exit(0)
+}
+// --shapes: GFLOP/s of the training steps' products (development aid).
+if arguments.contains("--shapes") {
+    func run<S: TensorScalar>(_: S.Type, _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int) {
+        let a = Tensor<S>(randomUniform: [m * k], seed: 1), b = Tensor<S>(randomUniform: [k * n], seed: 2)
+        var c = [S](repeating: 0, count: m * n)
+        for t in [1, 2] {
+            Parallelism.threads = t
+            let r = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                measure(minTime: 0.2, reps: 5) {
+                    gemm(transposeA: tA, transposeB: tB, m: m, n: n, k: k, a: pa.baseAddress!, lda: tA ? m : k,
+                         b: pb.baseAddress!, ldb: tB ? k : n, c: pc.baseAddress!, ldc: n, accumulate: false)
+                } } } }
+            print(S.self, tA, tB, m, n, k, "threads", t, String(format: "%.1f GFLOP/s", 2.0 * Double(m * n * k) / r.best / 1e9))
+        }
+    }
+    run(Double.self, false, false, 5000, 25, 400); run(Double.self, false, false, 5000, 28, 400); run(Double.self, false, false, 5000, 64, 400); run(Double.self, false, false, 5000, 256, 400); run(Double.self, true, false, 400, 25, 5000)
+    run(Double.self, false, true, 5000, 25, 10); run(Double.self, true, false, 25, 10, 5000)
+    run(Float.self, false, false, 128, 256, 784); run(Float.self, true, false, 784, 256, 128)
+    run(Float.self, false, true, 128, 256, 10); run(Float.self, true, false, 256, 10, 128)
+    exit(0)
+}
+if arguments.contains("--profile-ng") {
+    var net = ngNet()
+    for _ in 0..<3 { blackHole(net.step(&net)) }
+    exit(0)
+}
+if arguments.contains("--profile-mnist") {
+    var net = mnistNet()
+    for _ in 0..<20 { blackHole(net.step(&net)) }
+    exit(0)
+}
+for a in arguments where !["--quick", "--json", "--write-docs", "--help"].contains(a) {
+    FileHandle.standardError.write(Data("unknown option \(a)\n".utf8))
+    exit(2)
+}
+if arguments.contains("--help") {
+    print("usage: Benchmarks [--quick] [--json] [--write-docs]")
+    exit(0)
+}
+let quick = arguments.contains("--quick")
+let json = arguments.contains("--json")
+let allThreads = ProcessInfo.processInfo.activeProcessorCount
+var report = Report(quick: quick, threads: allThreads)
+let log = Log(json: json)
+
+let peers = Peers()
+if !peers.available { log.note("NumPy comparison skipped: \(peers.whyUnavailable)") }
+report.numpyAvailable = peers.available
+report.peersDirectory = peers.directory
+
+// Peak: SSE2 mul+add (Note [Peak loop]).
+for dtype in ["float32", "float64"] {
+    for t in Set([1, allThreads]).sorted() {
+        let p = measurePeak(dtype: dtype, threads: t, quick: quick)
+        report.peaks.append(p)
+        log.peak(p)
+    }
+}
+
+// GEMM.
+let sizes = quick ? [64, 256] : [64, 128, 256, 512, 1024, 2048]
+// Each (dtype, n, threads) pair runs NumPy immediately before ours, so that both see the same
+// load on this shared machine.
+for t in Set([1, allThreads]).sorted() {
+    for dtype in ["float32", "float64"] {
+        for n in sizes {
+            let numpy = peers.available ? peers.gemm(sizes: [n], dtypes: [dtype], threads: t, quick: quick) : [:]
+            var r = dtype == "float32" ? benchGEMM(Float.self, n: n, threads: t, quick: quick)
+                                       : benchGEMM(Double.self, n: n, threads: t, quick: quick)
+            r.numpyBest = numpy["\(dtype)/\(n)"]
+            report.gemm.append(r)
+            log.gemm(r)
+        }
+    }
+}
+
+// Training steps.
+let numpyMLP = peers.available ? peers.mlp(quick: quick) : [:]
+for var r in benchTraining(quick: quick) {
+    if let p = numpyMLP[r.net] {
+        r.numpyBest = p.best
+        r.numpyFirstLoss = p.firstLoss
+    }
+    report.training.append(r)
+    log.train(r)
+}
+
+// Tape overhead.
+let chain = benchScalarChain(quick: quick)
+report.chain = chain
+log.chain(chain)
+for r in benchReverse(quick: quick) {
+    report.reverse.append(r)
+    log.reverse(r)
+}
+
+if json {
+    for t in report.targets() {
+        var o: [String: Any] = ["bench": "target", "target": t.target, "measured": t.measured]
+        if let met = t.met { o["met"] = met }
+        print(String(decoding: try! JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
+    }
+} else {
+    print(report.summary())
+}
+if arguments.contains("--write-docs") {
+    do {
+        let written = try report.writeDocs()
+        log.note("wrote \(written.joined(separator: ", "))")
+    } catch {
+        FileHandle.standardError.write(Data("could not write docs: \(error)\n".utf8))
+        exit(1)
+    }
+}
