@@ -51,18 +51,24 @@ extension Tape {
         }
         var adjoints = [Tensor<Scalar>?](repeating: nil, count: top + 1)
         adjoints[top] = seedValue
-        // Note [Borrowed records]: the loop reads records through one buffer pointer. Copying a
-        // `Record` out of the array (`records[i]`) costs a generic value-witness call and
-        // retains of its op's payload; a pointer projection reads just the fields it needs. The
-        // pointer is valid because VJPs work on plain tensors and never record on this tape (a
-        // custom VJP that did would be stopped by Swift's exclusivity check, not corrupt memory).
-        records.withUnsafeBufferPointer { records in
+        // Note [Borrowed records]: the loop reads records through the tape's buffer pointer
+        // (Note [Tape storage]) instead of copying them out, and owns each upstream adjoint it
+        // takes out of `adjoints`: an element-wise VJP then overwrites that buffer in place
+        // (Note [Owned upstream]). The pointer stays valid because nothing may be recorded on
+        // this tape while `isDifferentiating` is set: a custom VJP that tried is stopped.
+        let records = self.records
+        let wasDifferentiating = storage.pointee.isDifferentiating
+        storage.pointee.isDifferentiating = true
+        defer { storage.pointee.isDifferentiating = wasDifferentiating }
+        adjoints.withUnsafeMutableBufferPointer { adjoints in
             var i = top
             while i >= lowest {
                 defer { i -= 1 }
-                guard records[i].needsGradient, let upstream = adjoints[i] else { continue }
-                if !wanted[i] { adjoints[i] = nil }
-                backpropagate(records, i, upstream: upstream, into: &adjoints)
+                guard records[i].needsGradient, adjoints[i] != nil else { continue }
+                // A requested adjoint stays in place (the upstream is then shared and copied
+                // on write); any other is moved out, so its buffer is uniquely owned here.
+                var upstream = wanted[i] ? adjoints[i]! : adjoints[i].take()!
+                backpropagate(records, i, upstream: &upstream, into: adjoints)
             }
         }
         return variables.map { v in
@@ -77,7 +83,7 @@ extension Tape {
     /// that its shape is the input's (a wrong shape is a bug in a VJP, reported with its op).
     @inline(__always)
     func accumulate(_ contribution: Tensor<Scalar>, into j: Int, from op: Op<Scalar>,
-                    _ records: UnsafeBufferPointer<Record<Scalar>>, _ adjoints: inout [Tensor<Scalar>?]) {
+                    _ records: UnsafeBufferPointer<Record<Scalar>>, _ adjoints: UnsafeMutableBufferPointer<Tensor<Scalar>?>) {
         guard records[j].needsGradient else { return }
         if contribution.shape != records[j].value.shape {
             ShapeError.fail(op.name, shapes: [records[j].value.shape, contribution.shape],
@@ -92,13 +98,18 @@ extension Tape {
 
     /// Applies one record's VJP and accumulates into its inputs' adjoints. The whole derivative
     /// inventory: each line calls the VJP written beside its forward in `Ops/`.
-    func backpropagate(_ records: UnsafeBufferPointer<Record<Scalar>>, _ i: Int, upstream g: Tensor<Scalar>,
-                       into adjoints: inout [Tensor<Scalar>?]) {
+    ///
+    /// Note [Owned upstream]: `g` is the loop's own copy of the upstream adjoint. Element-wise
+    /// VJPs (x̄ = ȳ ⊙ f′) overwrite it in place — `g.zipInPlace(y) { … }` evaluates exactly the
+    /// expression the out-of-place `g.zip(y) { … }` would, so the bits are the same — and pass it
+    /// on; when nobody else holds its buffer that costs no allocation at all.
+    func backpropagate(_ records: UnsafeBufferPointer<Record<Scalar>>, _ i: Int, upstream g: inout Tensor<Scalar>,
+                       into adjoints: UnsafeMutableBufferPointer<Tensor<Scalar>?>) {
         let y = records[i].value
         let op = records[i].op
         @inline(__always) func x(_ j: Int) -> Tensor<Scalar> { records[j].value }
         @inline(__always) func needs(_ j: Int) -> Bool { records[j].needsGradient }
-        @inline(__always) func add(_ t: Tensor<Scalar>, _ j: Int) { accumulate(t, into: j, from: op, records, &adjoints) }
+        @inline(__always) func add(_ t: Tensor<Scalar>, _ j: Int) { accumulate(t, into: j, from: op, records, adjoints) }
         switch op {
         case .leaf: break
         case .add(let a, let b):
@@ -113,11 +124,11 @@ extension Tape {
         case .divide(let a, let b):
             if needs(a) { add(VJP.divideNumerator(g, denominator: x(b), toShape: x(a).shape), a) }
             if needs(b) { add(VJP.divideDenominator(g, output: y, denominator: x(b)), b) }
-        case .negate(let a): add(-g, a)
+        case .negate(let a): g.mapInPlace { -$0 }; add(g, a)
         case .addScalar(let a): add(g, a)
-        case .multiplyScalar(let a, let c): add(g * c, a)
-        case .divideByScalar(let a, let c): add(g / c, a)
-        case .scalarDivide(_, let a): add(VJP.scalarDivide(g, output: y, x: x(a)), a)
+        case .multiplyScalar(let a, let c): g.mapInPlace { $0 * c }; add(g, a)
+        case .divideByScalar(let a, let c): g.mapInPlace { $0 / c }; add(g, a)
+        case .scalarDivide(_, let a): VJP.scalarDivide(&g, output: y, x: x(a)); add(g, a)
         case .matmul(let a, let b):
             if needs(a) { add(matmul(g, x(b), transposingB: true), a) }
             if needs(b) { add(matmul(x(a), g, transposingA: true), b) }
@@ -126,14 +137,14 @@ extension Tape {
             if needs(b) { add(g.sum(toShape: x(b).shape), b) }
         case .transpose(let a, let p): add(VJP.transpose(g, permutation: p), a)
         case .reshape(let a): add(g.reshaped(to: x(a).shape), a)
-        case .exp(let a): add(VJP.exp(g, output: y), a)
-        case .log(let a): add(VJP.log(g, x: x(a)), a)
-        case .sigmoid(let a): add(VJP.sigmoid(g, output: y), a)
-        case .tanh(let a): add(VJP.tanh(g, output: y), a)
-        case .relu(let a): add(VJP.relu(g, x: x(a)), a)
-        case .square(let a): add(VJP.square(g, x: x(a)), a)
-        case .sqrt(let a): add(VJP.sqrt(g, output: y), a)
-        case .pow(let a, let p): add(VJP.pow(g, x: x(a), exponent: p), a)
+        case .exp(let a): VJP.exp(&g, output: y); add(g, a)
+        case .log(let a): VJP.log(&g, x: x(a)); add(g, a)
+        case .sigmoid(let a): VJP.sigmoid(&g, output: y); add(g, a)
+        case .tanh(let a): VJP.tanh(&g, output: y); add(g, a)
+        case .relu(let a): VJP.relu(&g, x: x(a)); add(g, a)
+        case .square(let a): VJP.square(&g, x: x(a)); add(g, a)
+        case .sqrt(let a): VJP.sqrt(&g, output: y); add(g, a)
+        case .pow(let a, let p): VJP.pow(&g, x: x(a), exponent: p); add(g, a)
         case .sum(let a, let axes, let keep): add(VJP.sum(g, inputShape: x(a).shape, axes: axes, keepingDimensions: keep), a)
         case .mean(let a, let axes, let keep): add(VJP.mean(g, inputShape: x(a).shape, axes: axes, keepingDimensions: keep), a)
         case .max(let a, let axis, let keep, let idx):

@@ -18,28 +18,56 @@ import Tensors
 /// holds are released when the last of them goes away. It is not thread-safe; use one tape
 /// per thread.
 public final class Tape<Scalar: TensorScalar> {
-    /// The records, in execution order.
-    @usableFromInline var records: [Record<Scalar>] = []
-    /// False inside ``withoutGradients(_:)``.
-    @usableFromInline var isRecordingGradients = true
+    /// The records and the recording flags, kept in unsafe memory owned by the tape.
+    ///
+    /// Note [Tape storage]: a `var` stored property of a class is guarded by a dynamic
+    /// exclusivity check (`swift_beginAccess`, ~120 instructions) on every access the optimiser
+    /// cannot prove private, and a Swift array of generic records adds copy-on-write checks and
+    /// generic value-witness copies on growth. Recording a scalar op is a few hundred
+    /// instructions in all, so those checks were a third of it. The tape therefore owns one
+    /// header (a `let` pointer: no exclusivity check) holding a manually grown buffer of records.
+    /// Soundness rests on two rules the tape enforces itself: records are only appended (never
+    /// removed or mutated), and nothing is appended while the reverse pass holds a pointer into
+    /// the buffer (``gradient(of:wrt:seed:file:line:)`` sets `isDifferentiating`).
+    @usableFromInline let storage: UnsafeMutablePointer<TapeStorage<Scalar>>
 
     /// An empty tape.
-    public init() {}
+    public init() {
+        storage = .allocate(capacity: 1)
+        storage.initialize(to: TapeStorage(capacity: 16))
+    }
+
+    deinit {
+        storage.pointee.release()
+        storage.deinitialize(count: 1)
+        storage.deallocate()
+    }
+
+    /// The records recorded so far, in execution order.
+    @inlinable var records: UnsafeBufferPointer<Record<Scalar>> {
+        UnsafeBufferPointer(start: storage.pointee.base, count: storage.pointee.count)
+    }
+
+    /// False inside ``withoutGradients(_:)``.
+    @inlinable var isRecordingGradients: Bool {
+        get { storage.pointee.isRecordingGradients }
+        set { storage.pointee.isRecordingGradients = newValue }
+    }
 
     /// The number of records (leaves and operations) on the tape.
-    public var count: Int { records.count }
+    public var count: Int { storage.pointee.count }
 
     /// Records a trainable leaf: the reverse pass computes its adjoint.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func variable(_ value: Tensor<Scalar>) -> Variable<Scalar> {
-        append(Record(op: .leaf, value: value, needsGradient: isRecordingGradients))
+        append(.leaf, value: value, needsGradient: isRecordingGradients)
     }
 
     /// Records a constant leaf (data, labels): no adjoint flows into it, and the reverse pass
     /// skips every record that depends only on constants.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func constant(_ value: Tensor<Scalar>) -> Variable<Scalar> {
-        append(Record(op: .leaf, value: value, needsGradient: false))
+        append(.leaf, value: value, needsGradient: false)
     }
 
     /// A rank-0 constant.
@@ -55,10 +83,29 @@ public final class Tape<Scalar: TensorScalar> {
         return try body()
     }
 
+    /// Appends a record, built in place in the buffer (a `Record` passed by value would be
+    /// copied in and destroyed again: two generic value-witness calls per op).
     @usableFromInline @inline(__always)
-    func append(_ record: Record<Scalar>) -> Variable<Scalar> {
-        records.append(record)
-        return Variable(tape: self, index: records.count - 1)
+    func append(_ op: __owned Op<Scalar>, value: __owned Tensor<Scalar>, needsGradient: Bool) -> Variable<Scalar> {
+        let s = storage
+        if s.pointee.count == s.pointee.capacity || s.pointee.isDifferentiating { prepareToGrow() }
+        (s.pointee.base + s.pointee.count).initialize(to: Record(op: op, value: value, needsGradient: needsGradient))
+        s.pointee.count += 1
+        return Variable(tape: self, index: s.pointee.count - 1)
+    }
+
+    /// The slow path of ``append(_:)``: doubles the buffer, or stops when a VJP tries to record
+    /// on the tape it is being run from (Note [Tape storage]).
+    @usableFromInline @inline(never)
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    func prepareToGrow() {
+        if storage.pointee.isDifferentiating {
+            ShapeError.fail("record", shapes: [], detail: """
+                an operation was recorded on a tape during its own reverse pass (a custom VJP \
+                must work on plain tensors, or record on another tape)
+                """, file: #fileID, line: #line)
+        }
+        if storage.pointee.count == storage.pointee.capacity { storage.pointee.grow() }
     }
 
     /// Appends an operation's record. Its output needs a gradient when any input does (and
@@ -67,9 +114,47 @@ public final class Tape<Scalar: TensorScalar> {
     @usableFromInline @inline(__always)
     func record(_ op: Op<Scalar>, value: Tensor<Scalar>, needsGradient: Bool) -> Variable<Scalar> {
         if needsGradient && isRecordingGradients {
-            return append(Record(op: op, value: value, needsGradient: true))
+            return append(op, value: value, needsGradient: true)
         }
-        return append(Record(op: .leaf, value: value, needsGradient: false))
+        return append(.leaf, value: value, needsGradient: false)
+    }
+}
+
+/// The tape's header and record buffer (Note [Tape storage]).
+@usableFromInline
+struct TapeStorage<Scalar: TensorScalar> {
+    @usableFromInline var base: UnsafeMutablePointer<Record<Scalar>>
+    @usableFromInline var count = 0
+    @usableFromInline var capacity: Int
+    @usableFromInline var isRecordingGradients = true
+    @usableFromInline var isDifferentiating = false
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    /// Doubles the capacity, moving the records (a bitwise move: no copies, no retains).
+    @usableFromInline @inline(never)
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    mutating func grow() {
+        let newCapacity = Swift.max(16, capacity * 2)
+        let newBase = UnsafeMutablePointer<Record<Scalar>>.allocate(capacity: newCapacity)
+        newBase.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Destroys every record and frees the buffer, iteratively (no recursion however long).
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    mutating func release() {
+        // One record at a time: `deinitialize(count:)` goes through the runtime's generic
+        // `swift_arrayDestroy`, a value-witness call per record.
+        for i in 0..<count { (base + i).deinitialize(count: 1) }
+        base.deallocate()
+        count = 0
+        capacity = 0
     }
 }
 

@@ -16,14 +16,14 @@ public struct Variable<Scalar: TensorScalar> {
     }
 
     /// The value computed when the variable was recorded.
-    /// (Read through a buffer pointer: see Note [Borrowed records] in ReversePass.swift.)
-    @inlinable public var value: Tensor<Scalar> { tape.records.withUnsafeBufferPointer { $0[index].value } }
+    /// (Read through the tape's record pointer: see Note [Tape storage] in Tape.swift.)
+    @inlinable public var value: Tensor<Scalar> { tape.storage.pointee.base[index].value }
     /// The shape of ``value``.
-    @inlinable public var shape: [Int] { tape.records.withUnsafeBufferPointer { $0[index].value.shape } }
+    @inlinable public var shape: [Int] { tape.storage.pointee.base[index].value.shape }
     /// The number of dimensions of ``value``.
     @inlinable public var rank: Int { shape.count }
     /// Whether an adjoint can flow into this variable (it is trainable or depends on a trainable leaf).
-    @inlinable public var needsGradient: Bool { tape.records.withUnsafeBufferPointer { $0[index].needsGradient } }
+    @inlinable public var needsGradient: Bool { tape.storage.pointee.base[index].needsGradient }
 }
 
 /// Stops with a message if two variables live on different tapes.

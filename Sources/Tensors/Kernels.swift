@@ -175,6 +175,57 @@ extension Tensor {
 }
 
 extension Tensor {
+    /// Replaces every element by `f` of itself: xᵢ ← f(xᵢ). In place when the storage is not
+    /// shared (otherwise copied first, as any write to a value type); the same bits as
+    /// ``map(_:)``.
+    @inlinable @inline(__always)
+    public mutating func mapInPlace(_ f: (Scalar) -> Scalar) {
+        let n = count
+        storage.withUnsafeMutableBufferPointer { x in
+            for i in 0..<n { x[i] = f(x[i]) }
+        }
+    }
+
+    /// Combines `other` into `self` element by element: xᵢ ← f(xᵢ, yᵢ), in place when the storage
+    /// is not shared; the same bits as ``zip(_:operation:file:line:_:)``.
+    /// - Precondition: the shapes are equal.
+    @inlinable @inline(__always)
+    public mutating func zipInPlace(_ other: Tensor, operation: String = "zipInPlace", file: StaticString = #fileID,
+                                    line: UInt = #line, _ f: (Scalar, Scalar) -> Scalar) {
+        if shape != other.shape {
+            ShapeError.fail(operation, shapes: [shape, other.shape], detail: "shapes must be equal", file: file, line: line)
+        }
+        let n = count
+        storage.withUnsafeMutableBufferPointer { x in
+            other.storage.withUnsafeBufferPointer { y in
+                for i in 0..<n { x[i] = f(x[i], y[i]) }
+            }
+        }
+    }
+
+    /// Combines two tensors into `self` element by element: xᵢ ← f(xᵢ, yᵢ, wᵢ), in place when
+    /// the storage is not shared.
+    /// - Precondition: the shapes are equal.
+    @inlinable @inline(__always)
+    public mutating func zipInPlace(_ second: Tensor, _ third: Tensor, operation: String = "zipInPlace",
+                                    file: StaticString = #fileID, line: UInt = #line,
+                                    _ f: (Scalar, Scalar, Scalar) -> Scalar) {
+        if shape != second.shape || shape != third.shape {
+            ShapeError.fail(operation, shapes: [shape, second.shape, third.shape], detail: "shapes must be equal",
+                            file: file, line: line)
+        }
+        let n = count
+        storage.withUnsafeMutableBufferPointer { x in
+            second.storage.withUnsafeBufferPointer { y in
+                third.storage.withUnsafeBufferPointer { w in
+                    for i in 0..<n { x[i] = f(x[i], y[i], w[i]) }
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
     /// Combines two tensors of the same shape element by element: zᵢ = f(xᵢ, yᵢ).
     /// - Precondition: the shapes are equal.
     @inlinable @inline(__always)

@@ -29,7 +29,7 @@ public enum ShapeError {
         let place = line == 0
             ? "called through an operator; the named method, e.g. adding(_:), reports the caller's line"
             : "at \(file):\(line)"
-        return "\(operation):\(listed): \(detail) (\(place))"
+        return listed.isEmpty ? "\(operation): \(detail) (\(place))" : "\(operation):\(listed): \(detail) (\(place))"
     }
 
     /// Stops the program with ``message(_:shapes:detail:file:line:)``.

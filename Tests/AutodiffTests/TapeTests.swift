@@ -147,6 +147,46 @@ struct TapeTests {
         #expect(tape.gradient(of: pair(a, b).sum(), wrt: [a, b]) == [Tensor([2]), Tensor([1])])
     }
 
+    @Test("in-place VJPs never touch a requested adjoint or the caller's seed (Note [Owned upstream])")
+    func ownedUpstream() {
+        let tape = Tape<Double>()
+        let x = tape.variable(Tensor([0.5, -1]))
+        let h = x * 3
+        let y = exp(h)
+        let s = sigmoid(y)
+        let seed = Tensor<Double>([1, 2])
+        let seedBefore = seed.scalars
+        let grads = tape.gradient(of: s, wrt: [x, h, y, s], seed: seed)
+        #expect(seed.scalars == seedBefore)
+        #expect(grads[3] == seed)
+        let sv = s.value, yv = y.value
+        let ȳ = Tensor<Double>(shape: [2], scalars: (0..<2).map { seed[$0] * (sv[$0] * (1 - sv[$0])) })
+        #expect(grads[2] == ȳ)
+        let h̄ = Tensor<Double>(shape: [2], scalars: (0..<2).map { ȳ[$0] * yv[$0] })
+        #expect(grads[1] == h̄)
+        #expect(grads[0] == h̄ * 3)
+        // Asking again gives the same bits: nothing was overwritten in the records either.
+        #expect(tape.gradient(of: s, wrt: [x, h, y, s], seed: seed) == grads)
+    }
+
+    @Test("recording on a tape during its own reverse pass stops with a message")
+    func recordingDuringReversePass() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let tape = Tape<Double>()
+            let sneaky = CustomOperation<Double>(
+                name: "sneaky", forward: { $0[0] * 2 },
+                vjp: { _, _, g in
+                    _ = tape.constant(g)  // not allowed: the reverse pass holds the records
+                    return [g * 2]
+                })
+            let x = tape.variable(Tensor([1]))
+            _ = tape.gradient(of: sneaky(x).sum(), wrt: [x])
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("record: an operation was recorded on a tape during its own reverse pass"))
+        }
+    }
+
     @Test("select: the untaken branch never turns a gradient into NaN (log at 0, sqrt at 0, 1/0)")
     func selectNoNaN() {
         let tape = Tape<Double>()

@@ -34,8 +34,8 @@ extension VJP {
 
     /// c / x's VJP: x̄ = −ȳ ⊙ y / x.
     @_specialize(where S == Float) @_specialize(where S == Double)
-    static func scalarDivide<S>(_ g: Tensor<S>, output y: Tensor<S>, x: Tensor<S>) -> Tensor<S> {
-        g.zip(y, x) { g, y, x in masked(g, -y / x) }
+    static func scalarDivide<S>(_ g: inout Tensor<S>, output y: Tensor<S>, x: Tensor<S>) {
+        g.zipInPlace(y, x) { g, y, x in masked(g, -y / x) }
     }
 }
 

@@ -18,7 +18,7 @@ public func exp<S>(_ x: Variable<S>) -> Variable<S> { x.unary(exp(x.value), .exp
 
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
-    static func exp<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> { g.zip(y, masked) }
+    static func exp<S>(_ g: inout Tensor<S>, output y: Tensor<S>) { g.zipInPlace(y, masked) }
 }
 
 /// The natural logarithm element-wise.
@@ -29,7 +29,7 @@ public func log<S>(_ x: Variable<S>) -> Variable<S> { x.unary(log(x.value), .log
 
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
-    static func log<S>(_ g: Tensor<S>, x: Tensor<S>) -> Tensor<S> { g.zip(x) { $0 == 0 ? 0 : $0 / $1 } }
+    static func log<S>(_ g: inout Tensor<S>, x: Tensor<S>) { g.zipInPlace(x) { $0 == 0 ? 0 : $0 / $1 } }
 }
 
 /// The logistic sigmoid element-wise, computed stably (σ(±1000) is exactly 1 or 0).
@@ -44,8 +44,8 @@ public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> { x.unary(sigmoid(x.valu
 
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
-    static func sigmoid<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> {
-        g.zip(y) { g, y in masked(g, y * (1 - y)) }
+    static func sigmoid<S>(_ g: inout Tensor<S>, output y: Tensor<S>) {
+        g.zipInPlace(y) { g, y in masked(g, y * (1 - y)) }
     }
 }
 
@@ -57,8 +57,8 @@ public func tanh<S>(_ x: Variable<S>) -> Variable<S> { x.unary(tanh(x.value), .t
 
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
-    static func tanh<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> {
-        g.zip(y) { g, y in masked(g, 1 - y * y) }
+    static func tanh<S>(_ g: inout Tensor<S>, output y: Tensor<S>) {
+        g.zipInPlace(y) { g, y in masked(g, 1 - y * y) }
     }
 }
 
@@ -70,7 +70,7 @@ public func relu<S>(_ x: Variable<S>) -> Variable<S> { x.unary(relu(x.value), .r
 
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
-    static func relu<S>(_ g: Tensor<S>, x: Tensor<S>) -> Tensor<S> { g.zip(x) { $1 > 0 ? $0 : 0 } }
+    static func relu<S>(_ g: inout Tensor<S>, x: Tensor<S>) { g.zipInPlace(x) { $1 > 0 ? $0 : 0 } }
 }
 
 /// The square element-wise.
@@ -81,7 +81,7 @@ public func square<S>(_ x: Variable<S>) -> Variable<S> { x.unary(square(x.value)
 
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
-    static func square<S>(_ g: Tensor<S>, x: Tensor<S>) -> Tensor<S> { g.zip(x) { masked($0, 2 * $1) } }
+    static func square<S>(_ g: inout Tensor<S>, x: Tensor<S>) { g.zipInPlace(x) { masked($0, 2 * $1) } }
 }
 
 /// The square root element-wise.
@@ -92,7 +92,7 @@ public func sqrt<S>(_ x: Variable<S>) -> Variable<S> { x.unary(sqrt(x.value), .s
 
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
-    static func sqrt<S>(_ g: Tensor<S>, output y: Tensor<S>) -> Tensor<S> { g.zip(y) { $0 == 0 ? 0 : $0 / (2 * $1) } }
+    static func sqrt<S>(_ g: inout Tensor<S>, output y: Tensor<S>) { g.zipInPlace(y) { $0 == 0 ? 0 : $0 / (2 * $1) } }
 }
 
 /// A constant power element-wise.
@@ -105,9 +105,9 @@ public func pow<S>(_ x: Variable<S>, _ exponent: S) -> Variable<S> {
 
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
-    static func pow<S>(_ g: Tensor<S>, x: Tensor<S>, exponent p: S) -> Tensor<S> {
-        if p == 2 { return square(g, x: x) }
-        return g.zip(x) { g, x in masked(g, p * S.pow(x, p - 1)) }
+    static func pow<S>(_ g: inout Tensor<S>, x: Tensor<S>, exponent p: S) {
+        if p == 2 { return square(&g, x: x) }
+        g.zipInPlace(x) { g, x in masked(g, p * S.pow(x, p - 1)) }
     }
 }
 
