@@ -31,7 +31,13 @@ enum TrainCommand {
         } else {
             data = isXOR ? XORNetwork.patterns : try Digits.load(as: Double.self)
         }
-        let (training, test) = testEvery == 0 ? (data, nil) : { let s = data.split(testEvery: testEvery); return (s.0, Optional(s.1)) }()
+        var (training, test) = testEvery == 0 ? (data, nil) : { let s = data.split(testEvery: testEvery); return (s.0, Optional(s.1)) }()
+        if let t = test, t.count == 0 {
+            // Too few rows for every k-th to make a test set: say so and train on all of them.
+            FileHandle.standardError.write(Data("note: \(data.count) examples leave no test set with --test-every \(testEvery); reporting training figures\n".utf8))
+            test = nil
+        }
+        if training.count == 0 { throw ArgumentError("no training examples are left after taking the test set") }
         let features = data.features.shape[1], classes = Swift.max(data.classCount, 2)
         let model: any Layer<Double>
         let loss: Loss

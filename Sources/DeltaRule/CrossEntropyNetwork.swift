@@ -72,8 +72,7 @@ public struct CrossEntropyNetwork<Scalar: TensorScalar>: Sendable {
     /// uniformly from [−ε, ε) by ``SeededGenerator``, Θ(1) first, row-major (the text's
     /// symmetry-breaking initialisation; ε = 0.12 by default).
     public init(layerSizes: [Int], epsilon: Scalar = 0.12, seed: UInt64) {
-        precondition(layerSizes.count >= 2 && layerSizes.allSatisfy { $0 > 0 },
-                     "CrossEntropyNetwork: needs at least two positive layer sizes, got \(layerSizes)")
+        if !(layerSizes.count >= 2 && layerSizes.allSatisfy { $0 > 0 }) { fatalError("CrossEntropyNetwork: needs at least two positive layer sizes, got \(layerSizes)") }
         var rng = SeededGenerator(seed: seed)
         self.init(thetas: (1..<layerSizes.count).map { l in
             Tensor(randomUniform: [layerSizes[l], layerSizes[l - 1] + 1], lower: -epsilon, upper: epsilon, using: &rng)

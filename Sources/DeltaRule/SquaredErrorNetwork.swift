@@ -94,8 +94,7 @@ public struct SquaredErrorNetwork<Scalar: TensorScalar>: Sendable {
     /// uniformly from [−range, range) by ``SeededGenerator``, layer by layer, weights before
     /// biases, in row-major order.
     public init(layerSizes: [Int], activation: DeltaRuleActivation = .sigmoid, range: Scalar, seed: UInt64) {
-        precondition(layerSizes.count >= 2 && layerSizes.allSatisfy { $0 > 0 },
-                     "SquaredErrorNetwork: needs at least two positive layer sizes, got \(layerSizes)")
+        if !(layerSizes.count >= 2 && layerSizes.allSatisfy { $0 > 0 }) { fatalError("SquaredErrorNetwork: needs at least two positive layer sizes, got \(layerSizes)") }
         var rng = SeededGenerator(seed: seed)
         var w = [Tensor<Scalar>](), b = [Tensor<Scalar>]()
         for l in 1..<layerSizes.count {
@@ -152,14 +151,14 @@ public struct SquaredErrorNetwork<Scalar: TensorScalar>: Sendable {
     /// The network's output y for an input x.
     /// - Precondition: `input.count` is the number of inputs.
     public func output(for input: [Scalar]) -> [Scalar] {
-        precondition(input.count == layerSizes[0], "SquaredErrorNetwork.output: \(input.count) inputs for \(layerSizes[0])")
+        if !(input.count == layerSizes[0]) { fatalError("SquaredErrorNetwork.output: \(input.count) inputs for \(layerSizes[0])") }
         return forwardLayers(input).last!.y
     }
 
     /// E = ½ Σₖ (tₖ − yₖ)², the squares added in increasing k and then halved.
     public func error(input: [Scalar], target: [Scalar]) -> Scalar {
         let y = output(for: input)
-        precondition(target.count == y.count, "SquaredErrorNetwork.error: \(target.count) targets for \(y.count) outputs")
+        if !(target.count == y.count) { fatalError("SquaredErrorNetwork.error: \(target.count) targets for \(y.count) outputs") }
         var s: Scalar = 0
         for (t, yk) in Swift.zip(target, y) { s += (t - yk) * (t - yk) }
         return s / 2
@@ -174,8 +173,7 @@ public struct SquaredErrorNetwork<Scalar: TensorScalar>: Sendable {
     /// - Complexity: O(number of weights).
     public func step(input: [Scalar], target: [Scalar], learningRate eta: Scalar) -> SquaredErrorStep<Scalar> {
         let sizes = layerSizes
-        precondition(input.count == sizes[0] && target.count == sizes[sizes.count - 1],
-                     "SquaredErrorNetwork.step: input \(input.count) and target \(target.count) for layers \(sizes)")
+        if !(input.count == sizes[0] && target.count == sizes[sizes.count - 1]) { fatalError("SquaredErrorNetwork.step: input \(input.count) and target \(target.count) for layers \(sizes)") }
         let forward = forwardLayers(input)
         let count = forward.count
         var deltas = [[Scalar]](repeating: [], count: count)
@@ -215,7 +213,7 @@ public struct SquaredErrorNetwork<Scalar: TensorScalar>: Sendable {
     /// Applies a step's changes: w ← w + Δw, b ← b + Δb.
     /// - Precondition: the step was computed for a network of this shape.
     public mutating func apply(_ step: SquaredErrorStep<Scalar>) {
-        precondition(step.layers.count == weights.count, "SquaredErrorNetwork.apply: step has \(step.layers.count) layers")
+        if !(step.layers.count == weights.count) { fatalError("SquaredErrorNetwork.apply: step has \(step.layers.count) layers") }
         for (l, layer) in step.layers.enumerated() {
             weights[l] = weights[l] + layer.weightChange
             biases[l] = biases[l] + layer.biasChange

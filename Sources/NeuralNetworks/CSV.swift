@@ -16,6 +16,9 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
     case raggedRow(path: String, row: Int, expected: Int, found: Int)
     /// A label is not a whole number in range.
     case badLabel(path: String, row: Int, value: Double)
+    /// The label column does not exist, or no column is left for the features
+    /// (`column` is 1-based, as an editor shows it).
+    case badLabelColumn(path: String, column: Int, columnCount: Int)
 
     /// A one-line message naming the file and the place.
     public var description: String {
@@ -28,6 +31,10 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
         case .raggedRow(let path, let row, let expected, let found):
             "\(path):\(row): \(found) fields, but the first row has \(expected)"
         case .badLabel(let path, let row, let value): "\(path):\(row): label \(value) is not a class index (a whole number ≥ 0)"
+        case .badLabelColumn(let path, let column, let columnCount):
+            columnCount < 2
+                ? "\(path): \(columnCount) column; a dataset needs at least 2 (features and a label)"
+                : "\(path): label column \(column) is outside the table's columns 1…\(columnCount)"
         }
     }
 }

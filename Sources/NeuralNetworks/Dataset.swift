@@ -29,11 +29,13 @@ public struct Dataset<Scalar: TensorScalar>: Sendable {
     }
 
     /// A dataset from a CSV table whose label is in column `labelColumn` (default: the last).
-    /// - Throws: ``CSVError/badLabel(path:row:value:)`` when a label is not a whole number ≥ 0.
+    /// - Throws: ``CSVError/badLabel(path:row:value:)`` when a label is not a whole number ≥ 0;
+    ///   ``CSVError/badLabelColumn(path:column:columnCount:)`` when the column does not exist or
+    ///   the table has fewer than two columns.
     public init(table: CSVTable, labelColumn: Int? = nil, path: String = "<table>") throws(CSVError) {
         let column = labelColumn ?? (table.columnCount - 1)
         guard column >= 0 && column < table.columnCount, table.columnCount >= 2 else {
-            throw .raggedRow(path: path, row: 1, expected: Swift.max(column + 1, 2), found: table.columnCount)
+            throw .badLabelColumn(path: path, column: column + 1, columnCount: table.columnCount)
         }
         var labels = [Int](), values = [Scalar]()
         for (i, row) in table.rows.enumerated() {
@@ -67,7 +69,7 @@ public struct Dataset<Scalar: TensorScalar>: Sendable {
     /// Rows of the bundled digits are grouped by writer; taking every fifth row puts a fifth of
     /// each writer's digits on the test side instead of whole writers on one side.
     public func split(testEvery k: Int) -> (training: Dataset, test: Dataset) {
-        precondition(k >= 2, "split(testEvery:): k must be at least 2, got \(k)")
+        if !(k >= 2) { fatalError("split(testEvery:): k must be at least 2, got \(k)") }
         let test = stride(from: k - 1, to: count, by: k).map { $0 }
         let training = (0..<count).filter { ($0 + 1) % k != 0 }
         return (subset(training), subset(test))
@@ -90,7 +92,7 @@ public struct Dataset<Scalar: TensorScalar>: Sendable {
 public func oneHot<Scalar: TensorScalar>(_ labels: [Int], classCount: Int) -> Tensor<Scalar> {
     var y = [Scalar](repeating: 0, count: labels.count * classCount)
     for (i, c) in labels.enumerated() {
-        precondition(c >= 0 && c < classCount, "oneHot: label \(c) of example \(i) is outside 0..<\(classCount)")
+        if !(c >= 0 && c < classCount) { fatalError("oneHot: label \(c) of example \(i) is outside 0..<\(classCount)") }
         y[i * classCount + c] = 1
     }
     return Tensor(shape: [labels.count, classCount], scalars: y)

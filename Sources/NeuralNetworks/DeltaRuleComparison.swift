@@ -38,8 +38,7 @@ public func squaredErrorOnTape<Scalar: TensorScalar>(
     _ network: SquaredErrorNetwork<Scalar>, input: [Scalar], target: [Scalar]
 ) -> SquaredErrorTapeGradients<Scalar> {
     let sizes = network.layerSizes
-    precondition(input.count == sizes[0] && target.count == sizes[sizes.count - 1],
-                 "squaredErrorOnTape: input \(input.count) and target \(target.count) for layers \(sizes)")
+    if !(input.count == sizes[0] && target.count == sizes[sizes.count - 1]) { fatalError("squaredErrorOnTape: input \(input.count) and target \(target.count) for layers \(sizes)") }
     let tape = Tape<Scalar>()
     var y = tape.constant(Tensor(shape: [1, input.count], scalars: input))
     var zs = [Variable<Scalar>](), ws = [Variable<Scalar>](), bs = [Variable<Scalar>]()

@@ -13,8 +13,7 @@ public protocol Optimizer<Scalar> {
 
 @inline(__always)
 func checkGradients<S>(_ parameters: [Parameter<S>], _ gradients: [Tensor<S>], _ name: String) {
-    precondition(parameters.count == gradients.count,
-                 "\(name).update: \(parameters.count) parameters but \(gradients.count) gradients")
+    if !(parameters.count == gradients.count) { fatalError("\(name).update: \(parameters.count) parameters but \(gradients.count) gradients") }
     for (p, g) in zip(parameters, gradients) where p.value.shape != g.shape {
         ShapeError.fail("\(name).update", shapes: [p.value.shape, g.shape],
                         detail: "gradient of \(p.name) has the wrong shape", file: #fileID, line: #line)
@@ -118,5 +117,18 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
             secondMoments[i] = v
             p.value = p.value.zip(m, v) { theta, m, v in theta - learningRate * (m / c1) / ((v / c2).squareRoot() + epsilon) }
         }
+    }
+}
+
+extension Optimizer {
+    /// One step on every parameter of a model, in `model.parameters` order (swift-apis'
+    /// `optimizer.update(&model, along: gradients)`):
+    ///
+    ///     θᵢ ← step(θᵢ, gᵢ)   for each parameter θᵢ of `model`
+    ///
+    /// - Precondition: one gradient per parameter, of its shape.
+    public mutating func update<Model: Layer>(_ model: inout Model, along gradients: [Tensor<Scalar>])
+    where Model.Scalar == Scalar {
+        update(model.parameters, along: gradients)
     }
 }

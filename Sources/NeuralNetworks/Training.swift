@@ -45,7 +45,7 @@ public struct Trainer<Scalar: TensorScalar> {
         _ model: any Layer<Scalar>, loss: Loss, optimizer: inout Opt, on data: Dataset<Scalar>,
         evaluatingOn evaluation: Dataset<Scalar>? = nil
     ) -> [EpochReport] where Opt.Scalar == Scalar {
-        precondition(epochs >= 0 && batchSize >= 1, "Trainer: epochs must be ≥ 0 and batchSize ≥ 1")
+        if !(epochs >= 0 && batchSize >= 1) { fatalError("Trainer: epochs must be ≥ 0 and batchSize ≥ 1") }
         let display = ProgressDisplay(style: progress, epochs: epochs)
         let parameters = model.parameters
         var reports = [EpochReport]()

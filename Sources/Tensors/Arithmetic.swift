@@ -2,26 +2,46 @@
 // per scalar type (see Kernels.swift); the Autodiff module records the same functions.
 
 extension Tensor {
-    /// Element-wise sum with broadcasting: zᵢ = xᵢ + yᵢ.
+    /// Element-wise sum with broadcasting (NumPy's rules): zᵢ = xᵢ + yᵢ.
+    /// - Precondition: the shapes broadcast; a mismatch stops with both shapes and the caller's line.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.broadcastingZip(rhs, operation: "add", file: #fileID, line: #line, +)
+    public func adding(_ other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        broadcastingZip(other, operation: "add", file: file, line: line, +)
     }
     /// Element-wise difference with broadcasting: zᵢ = xᵢ − yᵢ.
+    /// - Precondition: the shapes broadcast.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.broadcastingZip(rhs, operation: "subtract", file: #fileID, line: #line, -)
+    public func subtracting(_ other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        broadcastingZip(other, operation: "subtract", file: file, line: line, -)
     }
     /// Element-wise (Hadamard) product with broadcasting: zᵢ = xᵢ·yᵢ.
+    /// - Precondition: the shapes broadcast.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.broadcastingZip(rhs, operation: "multiply", file: #fileID, line: #line, *)
+    public func multiplied(by other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        broadcastingZip(other, operation: "multiply", file: file, line: line, *)
     }
     /// Element-wise quotient with broadcasting: zᵢ = xᵢ / yᵢ.
+    /// - Precondition: the shapes broadcast.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.broadcastingZip(rhs, operation: "divide", file: #fileID, line: #line, /)
+    public func divided(by other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        broadcastingZip(other, operation: "divide", file: file, line: line, /)
     }
+
+    // Operators cannot take `#fileID`/`#line` defaults: they report "called through an
+    // operator" and name the method to call for the caller's line (see ShapeError.message).
+
+    /// Element-wise sum with broadcasting: zᵢ = xᵢ + yᵢ (see ``adding(_:file:line:)``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.adding(rhs, file: "", line: 0) }
+    /// Element-wise difference with broadcasting: zᵢ = xᵢ − yᵢ (see ``subtracting(_:file:line:)``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.subtracting(rhs, file: "", line: 0) }
+    /// Element-wise (Hadamard) product with broadcasting: zᵢ = xᵢ·yᵢ (see ``multiplied(by:file:line:)``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.multiplied(by: rhs, file: "", line: 0) }
+    /// Element-wise quotient with broadcasting: zᵢ = xᵢ / yᵢ (see ``divided(by:file:line:)``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.divided(by: rhs, file: "", line: 0) }
     /// Negation: zᵢ = −xᵢ.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static prefix func - (x: Tensor) -> Tensor { x.map { -$0 } }

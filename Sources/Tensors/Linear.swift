@@ -38,6 +38,33 @@ public func matmul<Scalar>(
 }
 
 extension Tensor {
+    /// The matrix product `self · other` (the method form of ``matmul(_:_:transposingA:transposingB:file:line:)``):
+    ///
+    ///     Cᵢⱼ = Σₚ selfᵢₚ·otherₚⱼ
+    ///
+    /// - Precondition: both are rank 2 and `self.shape[1] == other.shape[0]`.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public func matmul(_ other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        Tensors.matmul(self, other, file: file, line: line)
+    }
+
+    /// Adds a bias row vector to every row of a matrix:
+    ///
+    ///     zᵢⱼ = xᵢⱼ + bⱼ
+    ///
+    /// - Parameter bias: shape [n] or [1, n] for a self of shape [m, n].
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public func addingBias(_ bias: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let n = rank == 2 ? shape[1] : -1
+        if n < 0 || !(bias.shape == [n] || bias.shape == [1, n]) {
+            ShapeError.fail("addBias", shapes: [shape, bias.shape],
+                            detail: "needs a matrix [m, n] and a bias [n] or [1, n]", file: file, line: line)
+        }
+        return adding(bias, file: file, line: line)
+    }
+}
+
+extension Tensor {
     /// The matrix transpose of a rank-2 tensor (the axes reversed, for any rank).
     public func transposed(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         transposed(permutation: Array((0..<rank).reversed()), file: file, line: line)

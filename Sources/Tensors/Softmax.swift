@@ -21,3 +21,21 @@ extension Tensor {
                                                              file: file, line: line))
     }
 }
+
+/// Softmax along an axis of a plain tensor (the free-function form of
+/// ``Tensor/softmax(alongAxis:file:line:)``, as for variables):
+///
+///     yᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m),   m = maxⱼ xⱼ
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func softmax<S>(_ x: Tensor<S>, alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+    x.softmax(alongAxis: axis, file: file, line: line)
+}
+
+/// Log-softmax along an axis of a plain tensor (the free-function form of
+/// ``Tensor/logSoftmax(alongAxis:file:line:)``):
+///
+///     yᵢ = (xᵢ − m) − ln Σⱼ e^(xⱼ − m),   m = maxⱼ xⱼ
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func logSoftmax<S>(_ x: Tensor<S>, alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+    x.logSoftmax(alongAxis: axis, file: file, line: line)
+}

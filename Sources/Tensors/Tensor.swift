@@ -106,7 +106,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// The single element of a one-element tensor (any rank).
     /// - Precondition: the tensor has exactly one element.
     @inlinable public var scalar: Scalar {
-        precondition(scalars.count == 1, "Tensor.scalar: shape \(shape) has \(scalars.count) elements, not 1")
+        if !(scalars.count == 1) { fatalError("Tensor.scalar: shape \(shape) has \(scalars.count) elements, not 1") }
         return scalars[0]
     }
 
@@ -118,11 +118,10 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
 
     /// The row-major offset of a multi-index.
     @inlinable func offset(of indices: [Int]) -> Int {
-        precondition(indices.count == shape.count,
-                     "Tensor subscript: \(indices.count) indices for shape \(shape)")
+        if !(indices.count == shape.count) { fatalError("Tensor subscript: \(indices.count) indices for shape \(shape)") }
         var o = 0
         for (i, (index, dim)) in Swift.zip(indices, shape).enumerated() {
-            precondition(index >= 0 && index < dim, "Tensor subscript: index \(index) out of range 0..<\(dim) on axis \(i) of shape \(shape)")
+            if !(index >= 0 && index < dim) { fatalError("Tensor subscript: index \(index) out of range 0..<\(dim) on axis \(i) of shape \(shape)") }
             o = o * dim + index
         }
         return o

@@ -62,6 +62,7 @@ struct CommandLineTests {
             ("ragged.csv", "1,2,0\n3,1\n", "ragged.csv:2: 2 fields, but the first row has 3"),
             ("empty.csv", "", "empty.csv: no data rows"),
             ("label.csv", "1,2,0.5\n", "label.csv:1: label 0.5 is not a class index"),
+            ("onecolumn.csv", "1\n0\n", "onecolumn.csv: 1 column; a dataset needs at least 2"),
         ]
         let binary = dir.appendingPathComponent("binary.csv")
         try Data([0xFF, 0xFE, 0x00, 0x81]).write(to: binary)
@@ -74,6 +75,18 @@ struct CommandLineTests {
             #expect(r.status == 1, "\(name)")
             #expect(r.err.contains(message), "\(name): \(r.err)")
         }
+        let wide = dir.appendingPathComponent("xor4.csv")
+        try Data("0,0,0\n0,1,1\n1,0,1\n1,1,0\n".utf8).write(to: wide)
+        let column = try runBackprop(["train", "--data", wide.path, "--label-column", "5", "--quiet"])
+        #expect(column.status == 1 && column.err.contains("xor4.csv: label column 5 is outside the table's columns 1…3"),
+                "\(column.err)")
+        let one = dir.appendingPathComponent("one.csv")
+        try Data("0.5,0.25,1\n".utf8).write(to: one)
+        let tiny = try runBackprop(["train", "--model", "logistic", "--data", one.path, "--test-every", "2",
+                                    "--epochs", "2", "--quiet"])
+        #expect(tiny.status == 0, "\(tiny.err)")
+        #expect(tiny.err.contains("leave no test set"), "\(tiny.err)")
+        #expect(tiny.out.contains("final training loss") && !tiny.out.contains("nan"), "\(tiny.out)")
         let missing = try runBackprop(["train", "--data", dir.appendingPathComponent("missing.csv").path])
         #expect(missing.status == 1 && missing.err.contains("missing.csv: cannot read the file"))
     }

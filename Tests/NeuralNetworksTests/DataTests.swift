@@ -33,6 +33,16 @@ struct DataTests {
             return path == missing.path
         }
         #expect(CSVError.badNumber(path: "f.csv", row: 2, column: 3, text: "x").description == "f.csv:2: column 3: \"x\" is not a number")
+        let table = try? CSVTable(text: "1,2,0\n3,4,1\n", path: "f.csv")
+        #expect(throws: CSVError.badLabelColumn(path: "f.csv", column: 4, columnCount: 3)) {
+            try Dataset<Double>(table: table!, labelColumn: 3, path: "f.csv")
+        }
+        let single = try? CSVTable(text: "1\n0\n", path: "g.csv")
+        #expect(throws: CSVError.badLabelColumn(path: "g.csv", column: 1, columnCount: 1)) {
+            try Dataset<Double>(table: single!, path: "g.csv")
+        }
+        #expect(CSVError.badLabelColumn(path: "f.csv", column: 4, columnCount: 3).description
+                == "f.csv: label column 4 is outside the table's columns 1…3")
     }
 
     @Test("CSV: arbitrary bytes never crash; they throw or parse")

@@ -18,6 +18,18 @@ struct OptimizerTests {
         #expect(Swift.abs(p.value.scalars[0] - 1.05) < 1e-15)
     }
 
+    @Test("update(&model, along:) steps every parameter of a model in `parameters` order")
+    func updateModel() {
+        var model = Dense<Double>(weight: Tensor([[1], [-2]]), bias: Tensor([0.5]), activation: .identity)
+        let before = model.parameters.map(\.value)
+        let gradients = model.parameters.map { Tensor<Double>(repeating: 2, shape: $0.value.shape) }
+        var o = SGD<Double>(learningRate: 0.25)
+        o.update(&model, along: gradients)
+        for (p, b) in zip(model.parameters, before) {
+            #expect(p.value == b.map { $0 - 0.5 })
+        }
+    }
+
     @Test("momentum: v ← μv + g, θ ← θ − ηv  (1 → 0.9 → 0.71)")
     func momentum() {
         let p = parameter(1)

@@ -80,3 +80,32 @@ struct ArithmeticTests {
         #expect(shared == Tensor([1, 2]))
     }
 }
+
+@Suite("The forms DESIGN.md lists work on plain tensors")
+struct TensorFormsTests {
+    @Test("softmax/logSoftmax free functions equal the methods, bit for bit")
+    func softmaxFree() {
+        let x = Tensor<Double>([[1, 2, 3], [-1, 0, 1000]])
+        #expect(softmax(x) == x.softmax(alongAxis: -1))
+        #expect(logSoftmax(x, alongAxis: 0) == x.logSoftmax(alongAxis: 0))
+        let p = softmax(x).scalars
+        // e^0 / (e^−2 + e^−1 + e^0) for the largest entry of the first row, by hand.
+        let expected: Double = 1 / (Double.exp(-2) + Double.exp(-1) + 1)
+        #expect(Swift.abs(p[2] - expected) < 1e-15)
+        #expect(p[5] == 1 && p[3] == 0)
+    }
+
+    @Test("x.matmul(W).addingBias(b): [[1, 2]]·[[1, 0], [0, 1], ] + [10, 20] by hand")
+    func matmulAddingBias() {
+        let x = Tensor<Double>([[1, 2], [3, 4]])
+        let w = Tensor<Double>([[1, -1], [0.5, 2]])
+        let z = x.matmul(w).addingBias(Tensor([10, 20]))
+        #expect(z == Tensor([[12, 23], [15, 25]]))
+        #expect(x.matmul(w).addingBias(Tensor([[10, 20]])) == z)
+        #expect(x.adding(Tensor([1])) == x + Tensor([1]))
+        #expect(x.subtracting(x) == Tensor(zeros: [2, 2]))
+        #expect(x.multiplied(by: x) == Tensor([[1, 4], [9, 16]]))
+        #expect(x.divided(by: Tensor([2])) == Tensor([[0.5, 1], [1.5, 2]]))
+    }
+}
+

@@ -32,4 +32,40 @@ struct ShapeErrorTests {
             #expect(text.contains("add: shapes [2, 3] and [3, 2]: cannot broadcast"))
         }
     }
+
+    @Test("a Tensor operator says it was called through an operator; the named method names this line")
+    func operatorAndMethod() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>(zeros: [2, 3]) * Tensor<Double>(zeros: [4])
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("multiply: shapes [2, 3] and [4]: cannot broadcast"))
+            #expect(text.contains("called through an operator"))
+            #expect(!text.contains("Arithmetic.swift"))
+        }
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>(zeros: [2, 3]).multiplied(by: Tensor<Double>(zeros: [4]))
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("multiply: shapes [2, 3] and [4]: cannot broadcast"))
+            #expect(text.contains("ShapeErrorTests.swift:"))
+        }
+    }
+
+    @Test("addingBias on tensors: a bias of the wrong width stops with both shapes and this line")
+    func addingBiasMismatch() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>(zeros: [2, 3]).addingBias(Tensor<Double>(zeros: [2]))
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("addBias: shapes [2, 3] and [2]: needs a matrix [m, n] and a bias [n] or [1, n]"))
+            #expect(text.contains("ShapeErrorTests.swift:"))
+        }
+    }
+
+    @Test("an empty shape list gives \"op: detail\" without a stray colon")
+    func noShapes() {
+        let m = ShapeError.message("record", shapes: [], detail: "not now", file: "A.swift", line: 3)
+        #expect(m == "record: not now (at A.swift:3)")
+    }
 }
