@@ -1,4 +1,4 @@
-// The `backprop` command: the main job (no arguments), `train`, `check` and `help`.
+// The `backprop` command: the main job (no arguments), `train`, `check`, `graph` and `help`.
 // Arguments are parsed by hand (Arguments.swift): a mistake prints what was wrong and the
 // usage on standard error and exits with status 2; nothing a user types can crash it.
 import Backprop
@@ -9,6 +9,7 @@ let usage = """
                                     print its test accuracy, and check the tape against the δ rules
            backprop train [options] train a reference model (see below)
            backprop check [options] finite differences and δ-rule agreement, as a table
+           backprop graph [options] the tape of a model's objective as Graphviz DOT
            backprop help            this text
 
     train options:
@@ -25,6 +26,12 @@ let usage = """
     check options:
       --layers 3,5,5,4  --examples 8  --lambda 3  --seed 1  --epsilon 0.12
       --form fused|composed  --reference vectorised|loop
+
+    graph options:
+      --model digits|xor|logistic|deep   the architecture (default digits)
+      --examples N  --lambda λ  --seed S the batch (first N examples), the L2 term, the initial weights
+      --output FILE.dot                  write there (atomically) instead of standard output;
+                                         render with: dot -Tsvg FILE.dot > graph.svg
     """
 
 /// Runs the command line and returns the exit status.
@@ -35,6 +42,7 @@ func run(_ arguments: [String]) -> Int32 {
         case "help", "--help", "-h": print(usage); return 0
         case "train": return try TrainCommand.run(Array(arguments.dropFirst()))
         case "check": return try CheckCommand.run(Array(arguments.dropFirst()))
+        case "graph": return try GraphCommand.run(Array(arguments.dropFirst()))
         case let other?: throw ArgumentError("unknown command '\(other)'")
         }
     } catch let error as ArgumentError {

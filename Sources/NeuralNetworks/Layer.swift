@@ -23,9 +23,21 @@ public protocol Layer<Scalar>: AnyObject {
 }
 
 extension Layer {
-    /// The parameters under their own names.
+    /// The parameters under their own names, made unique: a name seen before gets the suffix
+    /// `_1`, `_2`, … in `parameters` order (a layer built from two `Dense` layers lists
+    /// `weight`, `bias`, `weight_1`, `bias_1`). Override it to give sub-layers prefixes, as
+    /// ``Sequential`` does (`0.weight`, `1.weight`).
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
-        parameters.map { ($0.name, $0) }
+        var seen = Set<String>()
+        return parameters.map { p in
+            var name = p.name, k = 0
+            while seen.contains(name) {
+                k += 1
+                name = "\(p.name)_\(k)"
+            }
+            seen.insert(name)
+            return (name, p)
+        }
     }
 
     /// The parameters whose role is ``ParameterRole/weight`` (what L2 regularisation penalises).

@@ -28,6 +28,8 @@ struct ReadmeExampleTests {
             return (a * a).sum() * 0.5 + log(a).mean()
         }
         #expect(whole.passes(tolerance: 1e-8))
+        let dot = tape.graphviz(of: loss, naming: ["W": W, "b": b, "x": x])
+        #expect(dot.hasPrefix("digraph tape {") && dot.contains("label=\"W\\n#0 variable\\n[2, 2]\""))
         let softplus = CustomOperation<Double>(
             name: "softplus", forward: { x in log(exp(x[0]) + 1) },
             vjp: { x, _, upstream in [upstream * sigmoid(x[0])] })

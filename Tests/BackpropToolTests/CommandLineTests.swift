@@ -120,6 +120,27 @@ struct CommandLineTests {
         #expect(!r.out.contains("epoch 1/3"))
     }
 
+    @Test("graph writes the tape of a model's objective as DOT, to stdout or atomically to a file")
+    func graph() throws {
+        let r = try runBackprop(["graph", "--model", "xor"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.hasPrefix("digraph tape {") && r.out.hasSuffix("}\n"))
+        #expect(r.out.contains("hidden.weight\\n#1 variable\\n[2, 2]"), "\(r.out)")
+        #expect(r.out.contains("loss\\n#11 halfSumOfSquares\\n[]"), "\(r.out)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-graph-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("digits.dot")
+        let w = try runBackprop(["graph", "--examples", "2", "--output", file.path])
+        #expect(w.status == 0, "\(w.err)")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.contains("sigmoidCrossEntropy") && text.contains("output.weight"))
+        let blocked = try runBackprop(["graph", "--output", dir.appendingPathComponent("no/such/dir/g.dot").path])
+        #expect(blocked.status == 1 && blocked.err.contains("cannot write the graph"), "\(blocked.err)")
+        let bad = try runBackprop(["graph", "--model", "resnet"])
+        #expect(bad.status == 2 && bad.err.contains("usage:"))
+    }
+
     @Test("check prints the δ-rule table and the finite-difference check, exit 0")
     func check() throws {
         let r = try runBackprop(["check", "--layers", "3,4,2", "--examples", "4", "--lambda", "1"])

@@ -36,6 +36,13 @@ struct LayerTests {
         #expect(s(Tensor<Double>(zeros: [5, 3])).shape == [5, 2])
     }
 
+    @Test("a user-defined layer's default names are unique: weight, bias, weight_1, bias_1")
+    func defaultNamesUnique() {
+        let block = Residual(width: 2, seed: 1)
+        #expect(block.namedParameters.map(\.name) == ["weight", "bias", "weight_1", "bias_1"])
+        #expect(block.namedParameters.map { ObjectIdentifier($0.parameter) } == block.parameters.map(ObjectIdentifier.init))
+    }
+
     @Test("a user-defined residual block: its gradients pass the finite-difference check")
     func residual() {
         let block = Residual(width: 3, seed: 4)

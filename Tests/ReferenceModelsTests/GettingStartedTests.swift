@@ -46,6 +46,8 @@ struct GettingStartedTests {
         let grads = tape.gradient(of: loss, wrt: [z1] + model.parameters.map { $0.variable(on: tape) })
         #expect(grads[0].shape == [test.count, 32])
         #expect(grads.count == 1 + model.parameters.count)
+        let dot = tape.graphviz(of: loss, naming: ["x": x, "z1": z1])
+        #expect(dot.contains("z1\\n#") && dot.contains("softmaxCrossEntropy"))
 
         let net = DigitClassifier(seed: 7)
         let batch = test.subset(Array(0..<64))

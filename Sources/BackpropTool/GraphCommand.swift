@@ -1,0 +1,59 @@
+import Backprop
+import Foundation
+import ReferenceModels
+
+/// `backprop graph`: records one evaluation of a reference model's training objective (the
+/// loss on the first examples, plus the L2 penalty where the model has one) and writes the
+/// tape's graph as Graphviz DOT — to standard output, or atomically to `--output FILE`.
+enum GraphCommand {
+    static func run(_ arguments: [String]) throws(ArgumentError) -> Int32 {
+        let options = try Options(arguments, allowed: ["model", "examples", "lambda", "output", "seed"])
+        let modelName = try options.string("model", default: "digits", choices: ["digits", "xor", "logistic", "deep"])
+        let examples = try options.int("examples", default: 4, in: 1...1000)
+        let lambda = try options.double("lambda", default: modelName == "digits" ? 0.3 : 0, in: 0...1e6)
+        let seed = try options.seed("seed", default: 7)
+
+        let data: Dataset<Double>
+        do {
+            data = modelName == "xor" ? XORNetwork.patterns : try Digits.load(as: Double.self)
+        } catch {
+            printError("backprop: \(error)")
+            return 1
+        }
+        let batch = data.subset(Array(0..<Swift.min(examples, data.count)))
+        let features = data.features.shape[1], classes = data.classCount
+        let model: any Layer<Double>
+        let loss: Loss
+        switch modelName {
+        case "xor": let m = XORNetwork(seed: seed); model = m; loss = m.loss
+        case "logistic": let m = LogisticRegression(features: features, classes: classes); model = m; loss = m.loss
+        case "deep": let m = DeepReLUNetwork(widths: [features, 64, 32, classes], seed: seed); model = m; loss = m.loss
+        default: let m = DigitClassifier(inputs: features, classes: classes, seed: seed); model = m; loss = m.loss
+        }
+
+        let tape = Tape<Double>()
+        let x = tape.constant(batch.features)
+        let outputs = model(x)
+        var objective = loss(outputs, labelEncoding(batch, outputs: outputs.shape.last ?? 1))
+        if lambda > 0 {
+            objective = objective + l2Penalty(model.parameters, lambda: lambda, exampleCount: batch.count, on: tape)
+        }
+        var names = ["x": x, "loss": objective]
+        for (name, parameter) in model.namedParameters { names[name] = parameter.variable(on: tape) }
+        let dot = tape.graphviz(of: objective, naming: names)
+
+        guard let path = options.string("output") else {
+            print(dot, terminator: "")
+            return 0
+        }
+        do {
+            // `.atomic`: Foundation writes a temporary file beside the destination and renames it.
+            try Data(dot.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            printError("backprop: \(path): cannot write the graph (\(error.localizedDescription))")
+            return 1
+        }
+        print("wrote the graph of \(modelName)'s objective (\(tape.count) records) to \(path)")
+        return 0
+    }
+}
