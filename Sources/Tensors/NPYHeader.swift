@@ -85,7 +85,8 @@ extension NPYHeader {
             }
             p.skipSpace()
             if p.peek(is: "}") { break }
-            try p.expect(",")
+            guard p.peek(is: ",") else { throw p.fail("expected ',' or '}', found \(p.describeNext())", at: p.i) }
+            p.i += 1
         }
         try p.expect("}")
         p.skipSpace()
