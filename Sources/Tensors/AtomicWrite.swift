@@ -18,10 +18,19 @@ import Musl
 // same on Linux and macOS and visible here. Platforms without POSIX fall back to Foundation.
 
 enum AtomicWrite {
+    /// A step that tests can make fail, to check that the destination survives.
+    enum Step {
+        /// Fail with EIO after writing half of the data to the temporary file.
+        case write
+        /// Fail the rename with EIO.
+        case rename
+    }
+
     /// Writes `data` to `url` so that the file is replaced whole or not at all.
-    static func write(_ data: Data, to url: URL) throws(TensorFileError) {
+    /// - Parameter failing: for tests only: simulate an I/O error at this step.
+    static func write(_ data: Data, to url: URL, failing: Step? = nil) throws(TensorFileError) {
         #if canImport(Darwin) || canImport(Glibc) || canImport(Musl)
-        try posixWrite(data, to: url)
+        try posixWrite(data, to: url, failing: failing)
         #else
         do {
             try data.write(to: url, options: .atomic)
@@ -32,7 +41,7 @@ enum AtomicWrite {
     }
 
     #if canImport(Darwin) || canImport(Glibc) || canImport(Musl)
-    private static func posixWrite(_ data: Data, to url: URL) throws(TensorFileError) {
+    private static func posixWrite(_ data: Data, to url: URL, failing: Step?) throws(TensorFileError) {
         let destination = url.path
         func failure(_ step: String, _ code: Int32) -> TensorFileError {
             TensorFileError(file: destination, problem: .unwritable(reason: "\(step): \(String(cString: strerror(code)))"))
@@ -44,21 +53,30 @@ enum AtomicWrite {
             throw failure("the destination", EISDIR)
         }
 
-        // A fresh name; O_EXCL guarantees we never write into someone else's file.
+        // A fresh name; O_EXCL guarantees we never write into someone else's file. The base is
+        // shortened so that a destination name near the 255-byte limit still leaves room.
         var temporary = ""
         var fd: Int32 = -1
+        let base = String(String.UnicodeScalarView(url.lastPathComponent.unicodeScalars.prefix(48)))
         for _ in 0..<16 {
             let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-            temporary = directory + "/." + url.lastPathComponent + ".tmp-" + suffix
+            temporary = directory + "/." + base + ".tmp-" + suffix
             fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             if fd >= 0 || errno != EEXIST { break }
         }
         if fd < 0 { throw failure("creating a temporary file in \(directory)", errno) }
 
-        var error = writeAll(data, to: fd).map { failure("writing", $0) }
+        var error: TensorFileError?
+        if failing == .write {
+            _ = writeAll(data.prefix(data.count / 2), to: fd)
+            error = failure("writing", EIO)
+        } else {
+            error = writeAll(data, to: fd).map { failure("writing", $0) }
+        }
         if error == nil, hadFile, fchmod(fd, existing.st_mode & 0o7777) != 0 { error = failure("setting permissions", errno) }
         if error == nil, fsync(fd) != 0, errno != EINVAL, errno != ENOTSUP { error = failure("flushing", errno) }
         if close(fd) != 0, error == nil { error = failure("closing", errno) }
+        if error == nil, failing == .rename { error = failure("renaming into place", EIO) }
         if error == nil, rename(temporary, destination) != 0 { error = failure("renaming into place", errno) }
         if let error {
             unlink(temporary)
