@@ -45,7 +45,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             if !missing.isEmpty { parts.append("missing from the file: \(Self.list(missing))") }
             if !unexpected.isEmpty { parts.append("not in the model: \(Self.list(unexpected))") }
             if !wrongShapes.isEmpty {
-                let shapes = wrongShapes.prefix(10).map { "\($0.name) is \($0.found) in the file but \($0.expected) in the model" }
+                let shapes = wrongShapes.prefix(10).map {
+                    "\($0.name) is \($0.found) in the file but \($0.expected) in the model"
+                }
                 let more = wrongShapes.count > 10 ? " and \(wrongShapes.count - 10) more" : ""
                 parts.append("wrong shapes: " + shapes.joined(separator: ", ") + more)
             }
@@ -138,7 +140,8 @@ extension Layer {
         return try load(file, source: url.path, strict: strict)
     }
 
-    /// Loads parameters from a checkpoint's bytes; see ``loadCheckpoint(from:strict:)-(URL,_)``.
+    /// Loads parameters from a checkpoint's bytes (see ``checkpointData(metadata:)``), all or
+    /// nothing, as the file-reading `loadCheckpoint(from:strict:)` does.
     /// - Returns: the file's metadata.
     @discardableResult
     public func loadCheckpoint(from data: Data, strict: Bool = true) throws(CheckpointError) -> [String: String] {

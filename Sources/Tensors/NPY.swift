@@ -68,7 +68,9 @@ extension Tensor {
         if prefix != Array(magic.prefix(prefix.count)) || prefix.isEmpty {
             throw failure(.notNPY(found: ScalarBytes.bytes(data, 0..<min(data.count, 8))))
         }
-        if data.count < 10 { throw failure(.truncated(part: "the magic, version and header length", needed: 10, available: data.count)) }
+        if data.count < 10 {
+            throw failure(.truncated(part: "the magic, version and header length", needed: 10, available: data.count))
+        }
         let major = Int(data[data.startIndex + 6]), minor = Int(data[data.startIndex + 7])
         guard (1...3).contains(major), minor == 0 else { throw failure(.unsupportedVersion(major: major, minor: minor)) }
         let lengthBytes = major == 1 ? 2 : 4
@@ -96,7 +98,8 @@ extension Tensor {
         case npyDescr(littleEndian: true): bigEndian = false
         case npyDescr(littleEndian: false): bigEndian = true
         case "<f4", ">f4", "<f8", ">f8":
-            throw failure(.scalarTypeMismatch(found: "'\(header.descr)'", expected: "'\(npyDescr(littleEndian: true))' (\(Scalar.typeName))"))
+            let expected = "'\(npyDescr(littleEndian: true))' (\(Scalar.typeName))"
+            throw failure(.scalarTypeMismatch(found: "'\(header.descr)'", expected: expected))
         default: throw failure(.unsupportedDType(found: "'\(header.descr)'", supported: supported))
         }
 

@@ -81,7 +81,8 @@ extension NPYHeader {
             case "fortran_order" where fortran == nil: fortran = try p.bool()
             case "shape" where shape == nil: shape = try p.tuple()
             case "descr", "fortran_order", "shape": throw p.fail("key '\(key)' occurs twice", at: keyAt)
-            default: throw p.fail("unexpected key '\(key)' (a header has exactly 'descr', 'fortran_order' and 'shape')", at: keyAt)
+            default:
+                throw p.fail("unexpected key '\(key)' (a header has exactly 'descr', 'fortran_order' and 'shape')", at: keyAt)
             }
             p.skipSpace()
             if p.peek(is: "}") { break }

@@ -52,8 +52,9 @@ public struct SafetensorsFile<Scalar: TensorScalar>: Equatable, Sendable {
     /// so that the data is aligned. The data follows in the same order.
     /// - Complexity: O(total size).
     public func encoded(file: StaticString = #fileID, line: UInt = #line) -> Data {
-        precondition(tensors["__metadata__"] == nil,
-                     "SafetensorsFile: \"__metadata__\" is reserved and cannot name a tensor", file: file, line: line)
+        if tensors["__metadata__"] != nil {
+            preconditionFailure("SafetensorsFile: \"__metadata__\" is reserved and cannot name a tensor", file: file, line: line)
+        }
         let names = tensors.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var entries = [String]()
         if !metadata.isEmpty {
@@ -162,12 +163,14 @@ public struct SafetensorsFile<Scalar: TensorScalar>: Equatable, Sendable {
         var position = 0
         for e in entries {
             if e.begin != position {
-                let what = e.begin < position ? "overlaps the previous tensor, which ends" : "leaves a gap after the previous tensor, which ends"
+                let what = e.begin < position
+                    ? "overlaps the previous tensor, which ends" : "leaves a gap after the previous tensor, which ends"
                 throw failure(.invalidOffsets("begins at \(e.begin) and \(what) at \(position)"), tensor: e.name)
             }
             if e.end > dataLength {
-                throw failure(.truncated(part: "the tensor's data [\(e.begin), \(e.end))", needed: e.end - e.begin,
-                                         available: max(0, dataLength - e.begin)), tensor: e.name)
+                let part = "the tensor's data [\(e.begin), \(e.end))"
+                let available = max(0, dataLength - e.begin)
+                throw failure(.truncated(part: part, needed: e.end - e.begin, available: available), tensor: e.name)
             }
             position = e.end
         }
@@ -213,7 +216,9 @@ public struct SafetensorsFile<Scalar: TensorScalar>: Equatable, Sendable {
         for f in fields {
             switch f.key {
             case "dtype" where dtype == nil:
-                guard case .string(let s) = f.value else { throw fail(.malformedHeader("dtype is \(f.value.kind), not a string")) }
+                guard case .string(let s) = f.value else {
+                    throw fail(.malformedHeader("dtype is \(f.value.kind), not a string"))
+                }
                 dtype = s
             case "shape" where shape == nil, "data_offsets" where offsets == nil:
                 guard case .array(let items) = f.value else {
@@ -252,7 +257,8 @@ public struct SafetensorsFile<Scalar: TensorScalar>: Equatable, Sendable {
         case .failure(let invalid): throw fail(.invalidShape(shape: shape, reason: invalid.reason))
         }
         if offsets[1] - offsets[0] != counts.bytes {
-            throw fail(.invalidOffsets("\(offsets) span \(offsets[1] - offsets[0]) bytes, but shape \(shape) of \(dtype) needs \(counts.bytes)"))
+            let span = offsets[1] - offsets[0]
+            throw fail(.invalidOffsets("\(offsets) span \(span) bytes, but shape \(shape) of \(dtype) needs \(counts.bytes)"))
         }
         return Entry(name: member.key, shape: shape, elements: counts.elements, begin: offsets[0], end: offsets[1])
     }
