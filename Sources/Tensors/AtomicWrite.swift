@@ -96,7 +96,7 @@ enum AtomicWrite {
             guard let base = raw.baseAddress else { return nil }
             var offset = 0
             while offset < raw.count {
-                let n = Foundation.write(fd, base + offset, raw.count - offset)
+                let n = systemWrite(fd, base + offset, raw.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     return errno
@@ -108,3 +108,16 @@ enum AtomicWrite {
     }
     #endif
 }
+
+#if canImport(Darwin) || canImport(Glibc) || canImport(Musl)
+/// write(2), named apart from ``AtomicWrite/write(_:to:failing:)``.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Darwin)
+    Darwin.write(fd, bytes, count)
+    #elseif canImport(Glibc)
+    Glibc.write(fd, bytes, count)
+    #else
+    Musl.write(fd, bytes, count)
+    #endif
+}
+#endif

@@ -90,6 +90,14 @@ enum ScalarBytes {
 
     /// The whole contents of a file, or ``TensorFileError/Problem/unreadable(reason:)``.
     static func readFile(_ url: URL) throws(TensorFileError) -> Data {
+        // Foundation's reasons for these two are vague on Linux ("error 256"); say it plainly.
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            throw TensorFileError(file: url.path, problem: .unreadable(reason: String(cString: strerror(ENOENT))))
+        }
+        if isDirectory.boolValue {
+            throw TensorFileError(file: url.path, problem: .unreadable(reason: String(cString: strerror(EISDIR))))
+        }
         do {
             // Not memory-mapped: a file truncated by another process while mapped would crash us.
             return try Data(contentsOf: url)

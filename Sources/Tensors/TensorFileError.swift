@@ -67,6 +67,7 @@ extension TensorFileError.Problem: CustomStringConvertible {
         case .unwritable(let reason): "cannot write the file (\(reason)); the destination is unchanged"
         case .notNPY(let found):
             "not a NumPy .npy file: it starts with \(hex(found)), not \\x93NUMPY"
+                + (found.starts(with: [0x50, 0x4B, 3, 4]) ? " (it is a zip archive: an .npz, which is not supported)" : "")
         case .unsupportedVersion(let major, let minor):
             ".npy format version \(major).\(minor) is not supported (1.0, 2.0 and 3.0 are)"
         case .truncated(let part, let needed, let available):

@@ -192,6 +192,7 @@ struct NPYTests {
         let good = try Fixture.data("f4_rank3.npy")
         #expect(npyProblem(Data()) == .notNPY(found: []))
         #expect(npyProblem(Data("PK\u{3}\u{4}".utf8)) == .notNPY(found: [0x50, 0x4B, 3, 4]))
+        #expect(npyProblem(Data("PK\u{3}\u{4}".utf8))?.description.hasSuffix("an .npz, which is not supported)") == true)
         var v4 = good
         v4[6] = 4
         #expect(npyProblem(v4) == .unsupportedVersion(major: 4, minor: 0))
@@ -239,7 +240,11 @@ struct NPYTests {
             Issue.record("read a missing file")
         } catch {
             guard case .unreadable = error.problem else { throw error }
-            #expect(error.description.hasPrefix("/nonexistent/x.npy: cannot read the file"))
+            #expect(error.description == "/nonexistent/x.npy: cannot read the file (\(String(cString: strerror(ENOENT))))")
+        }
+        let directory = url.deletingLastPathComponent()
+        #expect(throws: TensorFileError(file: directory.path, problem: .unreadable(reason: String(cString: strerror(EISDIR))))) {
+            try Tensor<Float>(contentsOfNPY: directory)
         }
     }
 }
