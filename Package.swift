@@ -24,7 +24,7 @@ let package = Package(
         .executableTarget(name: "BackpropTool", dependencies: ["Backprop", "ReferenceModels"]),
         // Release-mode benchmarks (swift run -c release Benchmarks); not part of any product.
         .executableTarget(name: "Benchmarks", dependencies: ["Tensors", "Autodiff"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Tensors"]),
         .testTarget(name: "DeltaRuleTests", dependencies: ["DeltaRule", "NeuralNetworks", "Autodiff", "Tensors"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "DeltaRule", "Autodiff", "Tensors"]),

@@ -1,0 +1,182 @@
+import Foundation
+import Tensors
+
+// Checkpoints: a model's parameters in a safetensors file, keyed by name (PyTorch's
+// `state_dict` in the format `safetensors.torch.save_file` writes). See Docs/FileFormats.md.
+
+/// What went wrong saving or loading a checkpoint.
+public enum CheckpointError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be read, written or decoded (including an element type other than
+    /// the model's scalar type).
+    case file(TensorFileError)
+    /// The model's parameter names cannot key a checkpoint: after numbering repeated names
+    /// (see ``Layer/checkpointEntries()``) these still occur twice, or one is the reserved
+    /// `"__metadata__"`.
+    case invalidNames([String])
+    /// The file's tensors do not match the model's parameters; nothing was loaded.
+    case mismatch(file: String, missing: [String], unexpected: [String], wrongShapes: [ShapeMismatch])
+
+    /// A parameter whose stored shape differs from the model's.
+    public struct ShapeMismatch: Equatable, Sendable {
+        /// The parameter's checkpoint name.
+        public var name: String
+        /// Its shape in the model.
+        public var expected: [Int]
+        /// Its shape in the file.
+        public var found: [Int]
+
+        /// A mismatch for `name`.
+        public init(name: String, expected: [Int], found: [Int]) {
+            self.name = name
+            self.expected = expected
+            self.found = found
+        }
+    }
+
+    /// One paragraph naming the file and every offending parameter.
+    public var description: String {
+        switch self {
+        case .file(let error): return error.description
+        case .invalidNames(let names):
+            return "parameter names \(Self.list(names)) cannot key a checkpoint: they repeat, or use the reserved "
+                + "\"__metadata__\"; give the layer unique names by implementing namedParameters"
+        case .mismatch(let file, let missing, let unexpected, let wrongShapes):
+            var parts = [String]()
+            if !missing.isEmpty { parts.append("missing from the file: \(Self.list(missing))") }
+            if !unexpected.isEmpty { parts.append("not in the model: \(Self.list(unexpected))") }
+            if !wrongShapes.isEmpty {
+                let shapes = wrongShapes.prefix(10).map {
+                    "\($0.name) is \($0.found) in the file but \($0.expected) in the model"
+                }
+                let more = wrongShapes.count > 10 ? " and \(wrongShapes.count - 10) more" : ""
+                parts.append("wrong shapes: " + shapes.joined(separator: ", ") + more)
+            }
+            return "\(file): the checkpoint does not match the model (\(parts.joined(separator: "; "))); nothing was loaded"
+        }
+    }
+
+    private static func list(_ names: [String]) -> String {
+        names.prefix(10).map { "\"\($0)\"" }.joined(separator: ", ") + (names.count > 10 ? " and \(names.count - 10) more" : "")
+    }
+}
+
+extension Layer {
+    /// The parameters under the names a checkpoint stores them by, in parameter order.
+    ///
+    /// The names are ``Layer/namedParameters``' names (`"0.weight"`, `"0.bias"`, … in a
+    /// ``Sequential``), with two deterministic adjustments:
+    /// - a parameter object that occurs more than once (a shared parameter) is stored once,
+    ///   under its first name;
+    /// - a name that occurs more than once — a layer that keeps the default
+    ///   `namedParameters` for two sublayers has `"weight"`, `"bias"`, `"weight"`, `"bias"` —
+    ///   is numbered in order of occurrence: `"weight#0"`, `"bias#0"`, `"weight#1"`, `"bias#1"`.
+    ///   Such names depend on the parameter order, so prefer implementing `namedParameters`.
+    ///
+    /// - Throws: ``CheckpointError/invalidNames(_:)`` if names still collide after numbering,
+    ///   or a parameter is named `"__metadata__"`.
+    public func checkpointEntries() throws(CheckpointError) -> [(name: String, parameter: Parameter<Scalar>)] {
+        var seen = Set<ObjectIdentifier>()
+        let unique = namedParameters.filter { seen.insert(ObjectIdentifier($0.parameter)).inserted }
+        var occurrences = [String: Int]()
+        for entry in unique { occurrences[entry.name, default: 0] += 1 }
+        var numbered = [String: Int]()
+        let entries = unique.map { entry -> (name: String, parameter: Parameter<Scalar>) in
+            guard occurrences[entry.name]! > 1 else { return entry }
+            let k = numbered[entry.name, default: 0]
+            numbered[entry.name] = k + 1
+            return ("\(entry.name)#\(k)", entry.parameter)
+        }
+        var names = Set<String>()
+        let invalid = entries.map(\.name).filter { !names.insert($0).inserted || $0 == "__metadata__" }
+        if !invalid.isEmpty { throw .invalidNames(invalid) }
+        return entries
+    }
+
+    /// The checkpoint's bytes: a safetensors file with one tensor per parameter, keyed by
+    /// ``checkpointEntries()``, and `metadata` as its `__metadata__`.
+    /// - Throws: ``CheckpointError/invalidNames(_:)``.
+    public func checkpointData(metadata: [String: String] = [:]) throws(CheckpointError) -> Data {
+        try checkpointFile(metadata: metadata).encoded()
+    }
+
+    /// Saves the parameters to `url` as a safetensors file (see ``checkpointData(metadata:)``).
+    ///
+    /// The write is atomic: the file is replaced whole or not at all, so a crash while saving
+    /// never leaves a truncated checkpoint behind.
+    ///
+    ///     try model.saveCheckpoint(to: URL(fileURLWithPath: "model.safetensors"), metadata: ["epoch": "10"])
+    ///
+    /// - Throws: ``CheckpointError/invalidNames(_:)``, or ``CheckpointError/file(_:)`` if the
+    ///   file cannot be written (the previous file, if any, is then unchanged).
+    public func saveCheckpoint(to url: URL, metadata: [String: String] = [:]) throws(CheckpointError) {
+        let file = try checkpointFile(metadata: metadata)
+        do {
+            try file.write(to: url)
+        } catch {
+            throw .file(error)
+        }
+    }
+
+    /// Loads the parameters saved by ``saveCheckpoint(to:metadata:)`` (or any safetensors file
+    /// with the same names), all or nothing.
+    ///
+    /// Every parameter must be present with the model's shape, and (when `strict`) the file
+    /// must hold no other tensors; otherwise the error lists every missing, unexpected and
+    /// mis-shaped name, and no parameter is changed. The file's element type must be the
+    /// model's scalar type.
+    ///
+    /// - Parameter strict: when `false`, missing and unexpected names are ignored (as PyTorch's
+    ///   `load_state_dict(strict=False)`); shapes must still match.
+    /// - Returns: the file's metadata.
+    /// - Throws: ``CheckpointError``.
+    @discardableResult
+    public func loadCheckpoint(from url: URL, strict: Bool = true) throws(CheckpointError) -> [String: String] {
+        let file: SafetensorsFile<Scalar>
+        do {
+            file = try SafetensorsFile(contentsOf: url)
+        } catch {
+            throw .file(error)
+        }
+        return try load(file, source: url.path, strict: strict)
+    }
+
+    /// Loads parameters from a checkpoint's bytes (see ``checkpointData(metadata:)``), all or
+    /// nothing, as the file-reading `loadCheckpoint(from:strict:)` does.
+    /// - Returns: the file's metadata.
+    @discardableResult
+    public func loadCheckpoint(from data: Data, strict: Bool = true) throws(CheckpointError) -> [String: String] {
+        let file: SafetensorsFile<Scalar>
+        do {
+            file = try SafetensorsFile(data: data)
+        } catch {
+            throw .file(error)
+        }
+        return try load(file, source: "<data>", strict: strict)
+    }
+
+    private func checkpointFile(metadata: [String: String]) throws(CheckpointError) -> SafetensorsFile<Scalar> {
+        var tensors = [String: Tensor<Scalar>]()
+        for entry in try checkpointEntries() { tensors[entry.name] = entry.parameter.value }
+        return SafetensorsFile(tensors: tensors, metadata: metadata)
+    }
+
+    /// Validates everything, then assigns: no parameter changes unless all match.
+    private func load(_ file: SafetensorsFile<Scalar>, source: String, strict: Bool) throws(CheckpointError) -> [String: String] {
+        let entries = try checkpointEntries()
+        let expected = Set(entries.map(\.name))
+        let missing = entries.map(\.name).filter { file.tensors[$0] == nil }
+        let unexpected = file.tensors.keys.filter { !expected.contains($0) }.sorted()
+        let wrongShapes = entries.compactMap { entry -> CheckpointError.ShapeMismatch? in
+            guard let stored = file.tensors[entry.name], stored.shape != entry.parameter.value.shape else { return nil }
+            return CheckpointError.ShapeMismatch(name: entry.name, expected: entry.parameter.value.shape, found: stored.shape)
+        }
+        if !wrongShapes.isEmpty || (strict && !(missing.isEmpty && unexpected.isEmpty)) {
+            throw .mismatch(file: source, missing: strict ? missing : [], unexpected: strict ? unexpected : [],
+                            wrongShapes: wrongShapes)
+        }
+        for entry in entries {
+            if let stored = file.tensors[entry.name] { entry.parameter.value = stored }
+        }
+        return file.metadata
+    }
+}
