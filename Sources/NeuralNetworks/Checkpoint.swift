@@ -67,10 +67,10 @@ extension Layer {
     /// ``Sequential``), with two deterministic adjustments:
     /// - a parameter object that occurs more than once (a shared parameter) is stored once,
     ///   under its first name;
-    /// - a name that occurs more than once — a layer that keeps the default
-    ///   `namedParameters` for two sublayers has `"weight"`, `"bias"`, `"weight"`, `"bias"` —
-    ///   is numbered in order of occurrence: `"weight#0"`, `"bias#0"`, `"weight#1"`, `"bias#1"`.
-    ///   Such names depend on the parameter order, so prefer implementing `namedParameters`.
+    /// - a name that occurs more than once — possible only when a layer overrides
+    ///   `namedParameters` without prefixes (the default already numbers repeats `weight_1`, …)
+    ///   — is numbered in order of occurrence: `"weight#0"`, `"bias#0"`, `"weight#1"`, `"bias#1"`.
+    ///   Such names depend on the parameter order, so prefer prefixed names (`"hidden.weight"`).
     ///
     /// - Throws: ``CheckpointError/invalidNames(_:)`` if names still collide after numbering,
     ///   or a parameter is named `"__metadata__"`.

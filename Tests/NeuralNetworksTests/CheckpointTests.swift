@@ -65,10 +65,18 @@ struct CheckpointTests {
         #expect(file.metadata == ["format": "backprop"])
     }
 
-    @Test("repeated names (default namedParameters over sublayers) are numbered in order; shared parameters stored once")
+    @Test("repeated names from a namedParameters override are numbered in order; shared parameters stored once")
     func repeatedNames() throws {
-        let block = Residual(width: 3, seed: 4)  // parameters named weight, bias, weight, bias
-        #expect(try block.checkpointEntries().map(\.name) == ["weight#0", "bias#0", "weight#1", "bias#1"])
+        let block = Residual(width: 3, seed: 4)  // the default names are already unique
+        #expect(try block.checkpointEntries().map(\.name) == ["weight", "bias", "weight_1", "bias_1"])
+        final class Repeating: Layer {
+            let inner: Residual
+            init(_ inner: Residual) { self.inner = inner }
+            func callAsFunction(_ x: Variable<Double>) -> Variable<Double> { inner(x) }
+            var parameters: [Parameter<Double>] { inner.parameters }
+            var namedParameters: [(name: String, parameter: Parameter<Double>)] { parameters.map { ($0.name, $0) } }
+        }
+        #expect(try Repeating(block).checkpointEntries().map(\.name) == ["weight#0", "bias#0", "weight#1", "bias#1"])
         let copy = Residual(width: 3, seed: 5)
         try copy.loadCheckpoint(from: block.checkpointData())
         for (a, b) in zip(copy.parameters, block.parameters) { #expect(a.value == b.value) }
@@ -84,6 +92,7 @@ struct CheckpointTests {
             init(_ parts: [Parameter<Double>]) { self.parts = parts }
             func callAsFunction(_ x: Variable<Double>) -> Variable<Double> { x }
             var parameters: [Parameter<Double>] { parts }
+            var namedParameters: [(name: String, parameter: Parameter<Double>)] { parts.map { ($0.name, $0) } }
         }
         let names = Clashing([p, clash.parameters[0], Parameter(name: "weight", role: .weight, value: Tensor([2]))])
         #expect(throws: CheckpointError.invalidNames(["weight#0"])) { try names.checkpointData() }
