@@ -9,7 +9,7 @@ enum TrainCommand {
         let quiet = rest.contains("--quiet")
         rest.removeAll { $0 == "--quiet" }
         let options = try Options(rest, allowed: ["model", "data", "label-column", "epochs", "learning-rate", "batch-size",
-                                                  "lambda", "seed", "optimizer", "test-every"])
+                                                  "lambda", "seed", "optimizer", "test-every", "save", "load"])
         let modelName = try options.string("model", default: "digits", choices: ["digits", "xor", "logistic", "deep"])
         let isXOR = modelName == "xor"
         let epochs = try options.int("epochs", default: isXOR ? 2000 : MainJob.epochs, in: 1...1_000_000)
@@ -54,6 +54,10 @@ enum TrainCommand {
         default:
             let m = DigitClassifier(inputs: features, classes: classes, seed: seed); model = m; loss = m.loss
         }
+        if let path = options.string("load") {
+            _ = try model.loadCheckpoint(from: URL(fileURLWithPath: path))
+            print("loaded \(model.namedParameters.count) parameters from \(path)")
+        }
         print("training \(modelName) (\(model.parameterCount) parameters) on \(training.count) examples"
               + (test.map { ", testing on \($0.count)" } ?? "") + ": \(optimizerName), η = \(learningRate), batch \(batchSize), λ = \(lambda), seed \(seed)")
         let trainer = Trainer<Double>(epochs: epochs, batchSize: batchSize, lambda: lambda, seed: seed,
@@ -73,6 +77,12 @@ enum TrainCommand {
         let final = evaluate(model, loss: loss, on: test ?? training)
         print(String(format: "final %@ loss %.6f, accuracy %.2f%% after %d epochs", test == nil ? "training" : "test",
                      final.loss, 100 * final.accuracy, reports.count))
+        if let path = options.string("save") {
+            try model.saveCheckpoint(to: URL(fileURLWithPath: path),
+                                     metadata: ["model": modelName, "epochs": "\(reports.count)", "seed": "\(seed)",
+                                                "optimizer": optimizerName])
+            print("saved the parameters to \(path)")
+        }
         return 0
     }
 }

@@ -111,6 +111,22 @@ struct CommandLineTests {
         #expect(mine.out.contains("training logistic (3 parameters) on 60 examples"), "\(mine.out)")
     }
 
+    @Test("train --save writes a checkpoint that --load restores; a mismatched one is refused, exit 1")
+    func checkpoints() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-ckpt-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("xor.safetensors")
+        let saved = try runBackprop(["train", "--model", "xor", "--quiet", "--save", file.path])
+        #expect(saved.status == 0 && saved.out.contains("saved the parameters to"), "\(saved.err)")
+        // One more SGD epoch from the trained weights: still 100 %, and the file was read.
+        let resumed = try runBackprop(["train", "--model", "xor", "--quiet", "--epochs", "1", "--load", file.path])
+        #expect(resumed.status == 0 && resumed.out.contains("loaded 4 parameters"), "\(resumed.err)")
+        #expect(resumed.out.contains("accuracy 100.00%"), "\(resumed.out)")
+        let wrong = try runBackprop(["train", "--model", "logistic", "--quiet", "--epochs", "1", "--load", file.path])
+        #expect(wrong.status == 1 && wrong.err.contains("xor.safetensors"), "\(wrong.err)")
+    }
+
     @Test("progress goes to standard error as plain lines when it is not a terminal")
     func progressLines() throws {
         let r = try runBackprop(["train", "--model", "xor", "--epochs", "3"])
