@@ -30,12 +30,8 @@ extension Variable {
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func addingBias(_ bias: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         checkSameTape(self, bias, "addBias", file: file, line: line)
-        let n = rank == 2 ? shape[1] : -1
-        if n < 0 || !(bias.shape == [n] || bias.shape == [1, n]) {
-            ShapeError.fail("addBias", shapes: [shape, bias.shape],
-                            detail: "needs a matrix [m, n] and a bias [n] or [1, n]", file: file, line: line)
-        }
-        return tape.record(.addBias(index, bias.index), value: value + bias.value,
+        // The forward checks the shapes (Tensor.addingBias) and reports the caller's line.
+        return tape.record(.addBias(index, bias.index), value: value.addingBias(bias.value, file: file, line: line),
                            needsGradient: needsGradient || bias.needsGradient)
     }
 
