@@ -3,6 +3,10 @@ import Tensors
 /// The closed set of recorded operations: each case carries its inputs' tape indices and
 /// whatever its VJP needs beyond the output value (which the record keeps anyway).
 ///
+/// The cases whose payload is wider than 24 bytes are `indirect` (boxed): every record holds
+/// an `Op`, so the widest case sets the size of all of them (a `custom` payload inline made
+/// each record 88 bytes instead of 56), and those ops are rare and costly enough for one box.
+///
 /// Adding an operation means a case here, its forward and VJP side by side in `Ops/`, a line
 /// in the reverse pass's `switch`, and a row in `Docs/Operators.md`. Users add their own
 /// through ``CustomOperation`` instead.
@@ -34,16 +38,16 @@ enum Op<Scalar: TensorScalar> {
     case pow(Int, Scalar)
     case sum(Int, axes: [Int], keepingDimensions: Bool)
     case mean(Int, axes: [Int], keepingDimensions: Bool)
-    case max(Int, axis: Int, keepingDimensions: Bool, indices: [Int])
+    indirect case max(Int, axis: Int, keepingDimensions: Bool, indices: [Int])
     case softmax(Int, axis: Int)
     case logSoftmax(Int, axis: Int)
     case concatenate([Int], axis: Int)
-    case select(condition: Tensor<Scalar>, Int, Int)
+    indirect case select(condition: Tensor<Scalar>, Int, Int)
     case sigmoidCrossEntropy(Int, labels: Tensor<Scalar>)
-    case softmaxCrossEntropy(Int, labels: Tensor<Scalar>, probabilities: Tensor<Scalar>)
+    indirect case softmaxCrossEntropy(Int, labels: Tensor<Scalar>, probabilities: Tensor<Scalar>)
     case halfSumOfSquares(Int, targets: Tensor<Scalar>)
     case meanSquaredError(Int, targets: Tensor<Scalar>)
-    case custom([Int], CustomOperation<Scalar>)
+    indirect case custom([Int], CustomOperation<Scalar>)
 
     /// The operation's name, as in `Docs/Operators.md` and error messages.
     @usableFromInline var name: String {
