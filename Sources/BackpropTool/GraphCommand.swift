@@ -1,6 +1,7 @@
 import Backprop
 import Foundation
 import ReferenceModels
+import Tensors
 
 /// `backprop graph`: records one evaluation of a reference model's training objective (the
 /// loss on the first examples, plus the L2 penalty where the model has one) and writes the
@@ -47,10 +48,9 @@ enum GraphCommand {
             return 0
         }
         do {
-            // `.atomic`: Foundation writes a temporary file beside the destination and renames it.
-            try Data(dot.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicWrite.write(Data(dot.utf8), to: URL(fileURLWithPath: path))  // temporary file, then rename
         } catch {
-            printError("backprop: \(path): cannot write the graph (\(error.localizedDescription))")
+            printError("backprop: cannot write the graph: \(error)")
             return 1
         }
         print("wrote the graph of \(modelName)'s objective (\(tape.count) records) to \(path)")

@@ -54,6 +54,15 @@ enum TrainCommand {
         default:
             let m = DigitClassifier(inputs: features, classes: classes, seed: seed); model = m; loss = m.loss
         }
+        if let path = options.string("save") {
+            // Refuse a destination that cannot be written before training, not after.
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+                  FileManager.default.isWritableFile(atPath: directory) else {
+                throw ArgumentError("--save \(path): the directory \(directory) does not exist or is not writable")
+            }
+        }
         if let path = options.string("load") {
             _ = try model.loadCheckpoint(from: URL(fileURLWithPath: path))
             print("loaded \(model.namedParameters.count) parameters from \(path)")

@@ -35,7 +35,7 @@ public struct Dataset<Scalar: TensorScalar>: Sendable {
     public init(table: CSVTable, labelColumn: Int? = nil, path: String = "<table>") throws(CSVError) {
         let column = labelColumn ?? (table.columnCount - 1)
         guard column >= 0 && column < table.columnCount, table.columnCount >= 2 else {
-            throw .badLabelColumn(path: path, column: column + 1, columnCount: table.columnCount)
+            throw .badLabelColumn(path: path, column: Swift.min(column, Int.max - 1) + 1, columnCount: table.columnCount)
         }
         var labels = [Int](), values = [Scalar]()
         for (i, row) in table.rows.enumerated() {

@@ -17,9 +17,11 @@ import Musl
 // rather than with `Data.write(options: .atomic)` so that the steps (and the fsyncs) are the
 // same on Linux and macOS and visible here. Platforms without POSIX fall back to Foundation.
 
-enum AtomicWrite {
+/// Whole-file writes that replace the destination whole or not at all (Note [Atomic writes]),
+/// shared by every writer in the package (tensor files, checkpoints, the command's outputs).
+package enum AtomicWrite {
     /// A step that tests can make fail, to check that the destination survives.
-    enum Step {
+    package enum Step {
         /// Fail with EIO after writing half of the data to the temporary file.
         case write
         /// Fail the rename with EIO.
@@ -28,7 +30,7 @@ enum AtomicWrite {
 
     /// Writes `data` to `url` so that the file is replaced whole or not at all.
     /// - Parameter failing: for tests only: simulate an I/O error at this step.
-    static func write(_ data: Data, to url: URL, failing: Step? = nil) throws(TensorFileError) {
+    package static func write(_ data: Data, to url: URL, failing: Step? = nil) throws(TensorFileError) {
         #if canImport(Darwin) || canImport(Glibc) || canImport(Musl)
         try posixWrite(data, to: url, failing: failing)
         #else
@@ -43,12 +45,16 @@ enum AtomicWrite {
     #if canImport(Darwin) || canImport(Glibc) || canImport(Musl)
     private static func posixWrite(_ data: Data, to url: URL, failing: Step?) throws(TensorFileError) {
         let destination = url.path
+        // Write where a symbolic link points (`latest.safetensors -> ckpt-42.safetensors`):
+        // renaming over the link itself would replace it with a plain file.
+        let url = url.resolvingSymlinksInPath()
+        let target = url.path
         func failure(_ step: String, _ code: Int32) -> TensorFileError {
             TensorFileError(file: destination, problem: .unwritable(reason: "\(step): \(String(cString: strerror(code)))"))
         }
         let directory = url.deletingLastPathComponent().path
         var existing = stat()
-        let hadFile = stat(destination, &existing) == 0
+        let hadFile = stat(target, &existing) == 0
         if hadFile && (existing.st_mode & S_IFMT) == S_IFDIR {
             throw failure("the destination", EISDIR)
         }
@@ -74,10 +80,10 @@ enum AtomicWrite {
             error = writeAll(data, to: fd).map { failure("writing", $0) }
         }
         if error == nil, hadFile, fchmod(fd, existing.st_mode & 0o7777) != 0 { error = failure("setting permissions", errno) }
-        if error == nil, fsync(fd) != 0, errno != EINVAL, errno != ENOTSUP { error = failure("flushing", errno) }
+        if error == nil, flushToDisk(fd) != 0, errno != EINVAL, errno != ENOTSUP { error = failure("flushing", errno) }
         if close(fd) != 0, error == nil { error = failure("closing", errno) }
         if error == nil, failing == .rename { error = failure("renaming into place", EIO) }
-        if error == nil, rename(temporary, destination) != 0 { error = failure("renaming into place", errno) }
+        if error == nil, rename(temporary, target) != 0 { error = failure("renaming into place", errno) }
         if let error {
             unlink(temporary)
             throw error
@@ -85,7 +91,7 @@ enum AtomicWrite {
         // Make the rename durable; a failure here cannot undo it, so it is not reported.
         let dirfd = open(directory, O_RDONLY | O_CLOEXEC)
         if dirfd >= 0 {
-            _ = fsync(dirfd)
+            _ = flushToDisk(dirfd)
             close(dirfd)
         }
     }
@@ -110,6 +116,15 @@ enum AtomicWrite {
 }
 
 #if canImport(Darwin) || canImport(Glibc) || canImport(Musl)
+/// Flushes a file to the storage device: on Darwin `fsync` only reaches the drive's cache, so
+/// `F_FULLFSYNC` is asked first (falling back to `fsync` where the file system refuses it).
+private func flushToDisk(_ fd: Int32) -> Int32 {
+    #if canImport(Darwin)
+    if fcntl(fd, F_FULLFSYNC) == 0 { return 0 }
+    #endif
+    return fsync(fd)
+}
+
 /// write(2), named apart from ``AtomicWrite/write(_:to:failing:)``.
 private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     #if canImport(Darwin)

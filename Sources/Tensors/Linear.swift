@@ -83,6 +83,8 @@ extension Tensor {
         }
         if rank < 2 || permutation == Array(0..<rank) { return self }
         let outShape = permutation.map { shape[$0] }
+        // No elements: nothing to move (and no loop over a huge dimension beside a zero one).
+        if count == 0 { return Tensor(uncheckedShape: outShape, scalars: []) }
         let inStrides = Shape.strides(shape)
         let strides = permutation.map { inStrides[$0] }  // input stride for each output axis
         let n = count

@@ -113,7 +113,7 @@ extension Tensor {
             throw failure(.dataSizeMismatch(expected: counts.bytes, found: data.count - dataStart))
         }
         let scalars: [Scalar] = ScalarBytes.decode(data, at: dataStart, count: counts.elements, bigEndian: bigEndian)
-        if header.fortranOrder && header.shape.count > 1 {
+        if header.fortranOrder && header.shape.count > 1 && counts.elements > 0 {
             // Column-major data is the row-major data of the reversed shape; reversing the axes
             // back gives the array NumPy meant.
             return Tensor(uncheckedShape: header.shape.reversed(), scalars: scalars).transposed()

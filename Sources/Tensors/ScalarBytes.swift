@@ -11,7 +11,8 @@ enum ScalarBytes {
     /// description of why the shape is invalid.
     ///
     /// A dimension may be 0 (an empty tensor), but the product of the non-zero dimensions must
-    /// still fit in `Int`: downstream code computes strides from it.
+    /// stay at most ``maximumEmptyExtent``: an empty tensor of shape [2⁴⁰, 0] holds nothing, yet
+    /// printing it or summing it along its zero axis would allocate for 2⁴⁰ results.
     static func counts(of shape: [Int], elementSize size: Int) -> Result<(elements: Int, bytes: Int), InvalidShape> {
         var nonZero = 1
         var hasZero = false
@@ -25,11 +26,17 @@ enum ScalarBytes {
             if overflow { return .failure(InvalidShape(reason: "the element count overflows a \(Int.bitWidth)-bit integer")) }
             nonZero = p
         }
+        if hasZero && nonZero > maximumEmptyExtent {
+            return .failure(InvalidShape(reason: "an empty shape whose other dimensions multiply to \(nonZero), more than \(maximumEmptyExtent)"))
+        }
         let elements = hasZero ? 0 : nonZero
         let (bytes, overflow) = elements.multipliedReportingOverflow(by: size)
         if overflow { return .failure(InvalidShape(reason: "the byte count overflows a \(Int.bitWidth)-bit integer")) }
         return .success((elements, bytes))
     }
+
+    /// The largest product of the non-zero dimensions of an empty shape (2³¹ − 1).
+    static let maximumEmptyExtent = Int(Int32.max)
 
     /// Why a shape was rejected (an `Error` only so that it can travel in a `Result`).
     struct InvalidShape: Error {

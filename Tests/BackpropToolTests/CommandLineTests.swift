@@ -123,6 +123,9 @@ struct CommandLineTests {
         let resumed = try runBackprop(["train", "--model", "xor", "--quiet", "--epochs", "1", "--load", file.path])
         #expect(resumed.status == 0 && resumed.out.contains("loaded 4 parameters"), "\(resumed.err)")
         #expect(resumed.out.contains("accuracy 100.00%"), "\(resumed.out)")
+        let nowhere = try runBackprop(["train", "--model", "xor", "--quiet", "--save", dir.appendingPathComponent("no/x.safetensors").path])
+        #expect(nowhere.status == 2 && nowhere.err.contains("does not exist or is not writable")
+                && !nowhere.out.contains("final training loss"), "\(nowhere.err)")
         let wrong = try runBackprop(["train", "--model", "logistic", "--quiet", "--epochs", "1", "--load", file.path])
         #expect(wrong.status == 1 && wrong.err.contains("xor.safetensors"), "\(wrong.err)")
     }

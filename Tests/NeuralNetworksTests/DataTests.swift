@@ -41,6 +41,9 @@ struct DataTests {
         #expect(throws: CSVError.badLabelColumn(path: "g.csv", column: 1, columnCount: 1)) {
             try Dataset<Double>(table: single!, path: "g.csv")
         }
+        #expect(throws: CSVError.badLabelColumn(path: "f.csv", column: Int.max, columnCount: 3)) {
+            try Dataset<Double>(table: table!, labelColumn: Int.max, path: "f.csv")
+        }
         #expect(CSVError.badLabelColumn(path: "f.csv", column: 4, columnCount: 3).description
                 == "f.csv: label column 4 is outside the table's columns 1…3")
     }

@@ -33,6 +33,18 @@ struct AtomicWriteTests {
         }
     }
 
+    @Test("writing through a symbolic link replaces the file it points to and keeps the link")
+    func throughSymlink() throws {
+        try withOldFile { (dir, file) throws in
+            let link = dir.appendingPathComponent("latest.npy")
+            try FileManager.default.createSymbolicLink(at: link, withDestinationURL: file)
+            try AtomicWrite.write(new.npyData(), to: link)
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == file.path)
+            #expect(try Data(contentsOf: file) == new.npyData())
+            #expect(try Set(FileManager.default.contentsOfDirectory(atPath: dir.path)) == ["model.npy", "latest.npy"])
+        }
+    }
+
     @Test("writing over a directory throws and leaves the directory and its contents alone")
     func destinationIsDirectory() throws {
         try withOldFile { (dir, file) throws in

@@ -185,6 +185,25 @@ struct NPYTests {
             Issue.record("byte-count overflow accepted")
             return
         }
+        // An empty array with a huge other dimension holds nothing but would allocate for 2⁴⁰
+        // results when printed or summed along its zero axis: capped at 2³¹ − 1.
+        #expect(npyProblem(npyFile(header: header("(1099511627776, 0)")))
+            == .invalidShape(shape: [1_099_511_627_776, 0],
+                             reason: "an empty shape whose other dimensions multiply to 1099511627776, more than 2147483647"))
+        #expect(npyProblem(npyFile(header: header("(2147483647, 0)"))) == nil)
+    }
+
+    @Test("Fortran-order empty arrays: no transpose loop over the non-zero dimension")
+    func fortranEmpty() throws {
+        // Before the cap and the early return this 128-byte file looped 2⁶²/32 times.
+        let hang = npyFile(header: "{'descr': '<f8', 'fortran_order': True, 'shape': (4611686018427387904, 0), }")
+        guard case .invalidShape = npyProblem(hang, as: Double.self) else {
+            Issue.record("a 2⁶²-row empty Fortran array was accepted")
+            return
+        }
+        let empty = try Tensor<Double>(npyData: npyFile(header: "{'descr': '<f8', 'fortran_order': True, 'shape': (3, 0, 2), }"))
+        #expect(empty.shape == [3, 0, 2] && empty.count == 0)
+        #expect(Tensor<Double>(zeros: [2_000_000_000, 0]).transposed().shape == [0, 2_000_000_000])
     }
 
     @Test("bad magic, version, truncation and trailing bytes each throw their own error")
