@@ -46,7 +46,7 @@ if arguments.contains("--shapes") {
 }
 if arguments.contains("--profile-ng") {
     var net = ngNet()
-    for _ in 0..<3 { blackHole(net.step(&net)) }
+    for _ in 0..<40 { blackHole(net.step(&net)) }
     exit(0)
 }
 if arguments.contains("--profile-mnist") {
