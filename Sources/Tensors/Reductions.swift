@@ -89,6 +89,20 @@ extension Tensor {
                       scalars: out)
     }
 
+    /// Sums along the axes listed (the variadic form: `x.sum(alongAxes: 0)`, `x.sum(alongAxes: 0, 1)`).
+    @inlinable
+    public func sum(alongAxes axes: Int..., keepingDimensions: Bool = false,
+                    file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        sum(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
+    }
+
+    /// Means along the axes listed (the variadic form: `x.mean(alongAxes: 0)`).
+    @inlinable
+    public func mean(alongAxes axes: Int..., keepingDimensions: Bool = false,
+                     file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        mean(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
+    }
+
     /// Means along the given axes: the sum divided by the number of elements reduced.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func mean(

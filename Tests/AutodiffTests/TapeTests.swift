@@ -169,6 +169,17 @@ struct TapeTests {
         #expect(tape.gradient(of: s, wrt: [x, h, y, s], seed: seed) == grads)
     }
 
+    @Test("variadic axes on variables record the same op: x.sum(alongAxes: 0) ≡ x.sum(alongAxes: [0])")
+    func variadicAxes() {
+        let tape = Tape<Double>()
+        let x = tape.variable(Tensor([[1, 2], [3, 4]]))
+        let a = (x.sum(alongAxes: 0) * Tensor([1, 10])).sum()
+        let b = (x.sum(alongAxes: [0]) * Tensor([1, 10])).sum()
+        #expect(a.value == b.value)
+        #expect(tape.gradient(of: a, wrt: x) == Tensor([[1, 10], [1, 10]]))
+        #expect(tape.gradient(of: x.mean(alongAxes: 0, 1), wrt: x) == Tensor(repeating: 0.25, shape: [2, 2]))
+    }
+
     @Test("recording on a tape during its own reverse pass stops with a message")
     func recordingDuringReversePass() async {
         await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {

@@ -107,5 +107,14 @@ struct TensorFormsTests {
         #expect(x.multiplied(by: x) == Tensor([[1, 4], [9, 16]]))
         #expect(x.divided(by: Tensor([2])) == Tensor([[0.5, 1], [1.5, 2]]))
     }
-}
 
+    @Test("sum/mean take axes variadically as well as in an array: x.sum(alongAxes: 0)")
+    func variadicAxes() {
+        let x = Tensor<Double>([[1, 2, 3], [4, 5, 6]])
+        #expect(x.sum(alongAxes: 0) == Tensor([5, 7, 9]))
+        #expect(x.sum(alongAxes: 0) == x.sum(alongAxes: [0]))
+        #expect(x.sum(alongAxes: 1, keepingDimensions: true) == Tensor([[6], [15]]))
+        #expect(x.sum(alongAxes: 0, 1) == Tensor(21.0))
+        #expect(x.mean(alongAxes: -1) == Tensor([2, 5]))
+    }
+}

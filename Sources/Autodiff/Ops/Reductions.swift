@@ -45,6 +45,20 @@ extension Variable {
                            needsGradient: needsGradient)
     }
 
+    /// Sums along the axes listed (the variadic form: `x.sum(alongAxes: 0)`).
+    @inlinable
+    public func sum(alongAxes axes: Int..., keepingDimensions: Bool = false,
+                    file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        sum(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
+    }
+
+    /// Means along the axes listed (the variadic form: `x.mean(alongAxes: 0)`).
+    @inlinable
+    public func mean(alongAxes axes: Int..., keepingDimensions: Bool = false,
+                     file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        mean(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
+    }
+
     /// Maxima along one axis.
     ///
     ///     y = maxₖ x;   x̄ = ȳ at the first index attaining the maximum, 0 elsewhere
