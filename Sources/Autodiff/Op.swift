@@ -43,8 +43,9 @@ enum Op<Scalar: TensorScalar> {
     case logSoftmax(Int, axis: Int)
     case concatenate([Int], axis: Int)
     indirect case select(condition: Tensor<Scalar>, Int, Int)
-    case sigmoidCrossEntropy(Int, labels: Tensor<Scalar>)
-    indirect case softmaxCrossEntropy(Int, labels: Tensor<Scalar>, probabilities: Tensor<Scalar>)
+    /// `examples`: the divisor of the reduction (m for `.mean`, 1 for `.sum`).
+    indirect case sigmoidCrossEntropy(Int, labels: Tensor<Scalar>, examples: Int)
+    indirect case softmaxCrossEntropy(Int, labels: Tensor<Scalar>, probabilities: Tensor<Scalar>, examples: Int)
     case halfSumOfSquares(Int, targets: Tensor<Scalar>)
     case meanSquaredError(Int, targets: Tensor<Scalar>)
     indirect case custom([Int], CustomOperation<Scalar>)
@@ -100,7 +101,7 @@ enum Op<Scalar: TensorScalar> {
              .scalarDivide(_, let x), .transpose(let x, _), .reshape(let x), .exp(let x), .log(let x),
              .sigmoid(let x), .tanh(let x), .relu(let x), .square(let x), .sqrt(let x), .pow(let x, _),
              .sum(let x, _, _), .mean(let x, _, _), .max(let x, _, _, _), .softmax(let x, _),
-             .logSoftmax(let x, _), .sigmoidCrossEntropy(let x, _), .softmaxCrossEntropy(let x, _, _),
+             .logSoftmax(let x, _), .sigmoidCrossEntropy(let x, _, _), .softmaxCrossEntropy(let x, _, _, _),
              .halfSumOfSquares(let x, _), .meanSquaredError(let x, _):
             [x]
         case .concatenate(let xs, _), .custom(let xs, _): xs

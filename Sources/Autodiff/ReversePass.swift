@@ -161,8 +161,10 @@ extension Tape {
         case .select(let c, let a, let b):
             if needs(a) { add(VJP.select(g, condition: c, taken: true, toShape: x(a).shape), a) }
             if needs(b) { add(VJP.select(g, condition: c, taken: false, toShape: x(b).shape), b) }
-        case .sigmoidCrossEntropy(let z, let labels): add(VJP.sigmoidCrossEntropy(g, logits: x(z), labels: labels), z)
-        case .softmaxCrossEntropy(let z, let labels, let p): add(VJP.softmaxCrossEntropy(g, probabilities: p, labels: labels), z)
+        case .sigmoidCrossEntropy(let z, let labels, let m):
+            add(VJP.sigmoidCrossEntropy(g, logits: x(z), labels: labels, examples: m), z)
+        case .softmaxCrossEntropy(let z, let labels, let p, let m):
+            add(VJP.softmaxCrossEntropy(g, probabilities: p, labels: labels, examples: m), z)
         case .halfSumOfSquares(let a, let t): add(VJP.halfSumOfSquares(g, predictions: x(a), targets: t), a)
         case .meanSquaredError(let a, let t): add(VJP.meanSquaredError(g, predictions: x(a), targets: t), a)
         case .custom(let xs, let custom):

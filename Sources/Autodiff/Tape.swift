@@ -48,8 +48,8 @@ public final class Tape<Scalar: TensorScalar> {
         UnsafeBufferPointer(start: storage.pointee.base, count: storage.pointee.count)
     }
 
-    /// False inside ``withoutGradients(_:)``.
-    @inlinable var isRecordingGradients: Bool {
+    /// Whether operations record gradients: false inside ``withoutGradients(_:)``.
+    @inlinable public internal(set) var isRecordingGradients: Bool {
         get { storage.pointee.isRecordingGradients }
         set { storage.pointee.isRecordingGradients = newValue }
     }

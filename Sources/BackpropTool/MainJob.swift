@@ -23,7 +23,7 @@ enum MainJob {
         let accuracy = evaluate(model, loss: model.loss, on: test).accuracy
         print(String(format: "Test accuracy: %.2f%% (%d epochs, Adam η = %g, batch %d, %.1f s)",
                      100 * accuracy, reports.count, learningRate, batchSize, Date().timeIntervalSince(start)))
-        printDeltaRuleAgreement(thetas: model.thetas, data: test.subset(Array(0..<256)), lambda: lambda)
+        printDeltaRuleAgreement(thetas: model.thetas, data: test, lambda: lambda)
         return accuracy >= 0.97 ? 0 : 1
     }
 

@@ -60,8 +60,8 @@ public struct CSVTable: Sendable, Equatable {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             let numbers = fields.map { Double($0) }
-            if width < 0 && numbers.contains(where: { $0 == nil }) {
-                header = fields  // the first non-blank line, not all numbers
+            if width < 0 && numbers.allSatisfy({ $0 == nil }) {
+                header = fields  // the first non-blank line, when none of its fields is a number
                 width = fields.count
                 continue
             }

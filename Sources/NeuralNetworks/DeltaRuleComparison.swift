@@ -125,11 +125,14 @@ public func compareTapeWithDeltaRule<Scalar: TensorScalar>(
 
 /// How the cross-entropy cost is put on the tape.
 public enum CrossEntropyTapeForm: Sendable, Equatable, CaseIterable {
-    /// `sigmoidCrossEntropy(logits: z(L), labels: Y)`: the fused op, whose VJP is
-    /// (σ(z) − y)·(J̄/m), the text's δ(L) = a(L) − y scaled once.
+    /// The fused op on the text's un-normalised cost (Note [Un-normalised cost]):
+    /// m·J = sigmoidCrossEntropy(z(L), Y, reduction: .sum) + (λ/2)·ΣΘ², whose adjoints are the
+    /// text's δ(l) themselves — the fused VJP is exactly a(L) − y — and D(l) = (1/m)·∂(m·J)/∂Θ(l),
+    /// the text's last step. Bit-identical to the reference for every m.
     case fusedSigmoidCrossEntropy
-    /// −(1/m)·sum(Y ⊙ log(σ(z)) + (1 − Y) ⊙ log(1 − σ(z))), from the primitives: the tape
-    /// differentiates log and sigmoid separately and reaches a(L) − y only up to rounding.
+    /// −(1/m)·sum(Y ⊙ log(σ(z)) + (1 − Y) ⊙ log(1 − σ(z))) + (λ/(2m))·ΣΘ², from the primitives:
+    /// the tape differentiates J itself, log and sigmoid separately, and reaches a(L) − y only
+    /// up to rounding; δ(l) = m·∂J/∂z(l).
     case composedFromLogAndSigmoid
 }
 
@@ -137,19 +140,34 @@ public enum CrossEntropyTapeForm: Sendable, Equatable, CaseIterable {
 public struct CrossEntropyTapeGradients<Scalar: TensorScalar>: Sendable {
     /// J as the tape computed it.
     public let cost: Scalar
-    /// ∂J/∂z(l) for l = 2…L (`zAdjoints[l − 2]`), shape [m, s(l)].
+    /// The per-example δ(l) for l = 2…L (`deltas[l − 2]`), shape [m, s(l)], as the tape gives
+    /// them: the adjoints ∂(m·J)/∂z(l) (fused form) or m·∂J/∂z(l) (composed form).
+    public let deltas: [Tensor<Scalar>]
+    /// ∂J/∂z(l) for l = 2…L (`zAdjoints[l − 2]`), shape [m, s(l)]: the composed form's adjoints,
+    /// the fused form's δ(l)·(1/m).
     public let zAdjoints: [Tensor<Scalar>]
-    /// ∂J/∂Θ(l) for l = 1…L−1 (`thetaGradients[l − 1]`), shape of Θ(l).
+    /// ∂J/∂Θ(l) = D(l) for l = 1…L−1 (`thetaGradients[l − 1]`), shape of Θ(l).
     public let thetaGradients: [Tensor<Scalar>]
 }
 
-/// Builds the cross-entropy text's network on a tape, rows as examples, and differentiates J:
+/// Builds the cross-entropy text's network on a tape, rows as examples, and differentiates its
+/// cost:
 ///
 ///     A(1) = [1 | X] (prependingOnes);   Z(l+1) = matmul(A(l), Θ(l)ᵀ);   A(l+1) = [1 | σ(Z(l+1))]
-///     J = cross-entropy(Z(L), Y)  (fused or composed, see ``CrossEntropyTapeForm``)
-///         + (λ/(2m))·sum((Θ(l) ⊙ M)²) over l,   M = 1 except 0 in the bias column
+///     fused:     m·J = sigmoidCrossEntropy(Z(L), Y, reduction: .sum) + (λ/2)·Σₗ sum((Θ(l) ⊙ M)²)
+///                D(l) = (1/m)·∂(m·J)/∂Θ(l)
+///     composed:  J = −(1/m)·sum(Y ⊙ log σ(Z(L)) + (1 − Y) ⊙ log(1 − σ(Z(L)))) + (λ/(2m))·Σₗ sum((Θ(l) ⊙ M)²)
+///                D(l) = ∂J/∂Θ(l)
 ///
-/// No penalty is recorded when λ = 0.
+/// with M = 1 except 0 in the bias column. No penalty is recorded when λ = 0.
+///
+/// Note [Un-normalised cost]: reverse mode applies the 1/m of a mean where the loss is, before
+/// any product: the adjoint of Θ becomes Σᵢ ((aᵢ − yᵢ)/m)·aᵢᵀ, while the text forms
+/// Δ = Σᵢ (aᵢ − yᵢ)·aᵢᵀ first and scales it last, D = (1/m)(Δ + λΘ). The two round differently
+/// unless m is a power of two. Differentiating the text's own un-normalised quantity m·J
+/// instead makes every adjoint the text's: z̄(L) = a − y (the fused VJP with J̄ = 1), the hidden
+/// δ(l) by the same products, ∂(m·J)/∂Θ = Δ + λΘ (the penalty's (λ/2)·2Θ is λΘ exactly), and
+/// the last step is the text's D = (1/m)·(Δ + λΘ).
 /// - Parameters:
 ///   - thetas: Θ(1)…Θ(L−1), each s(l+1) × (s(l) + 1).
 ///   - inputs: X, [m, s(1)]; labels: Y, [m, s(L)].
@@ -169,11 +187,11 @@ public func crossEntropyOnTape<Scalar: TensorScalar>(
         if l < parameters.count - 1 { a = sigmoid(z).prependingOnes(alongAxis: 1) }
     }
     let logits = zs[zs.count - 1]
+    let unnormalised = form == .fusedSigmoidCrossEntropy
     var cost: Variable<Scalar>
-    switch form {
-    case .fusedSigmoidCrossEntropy:
-        cost = sigmoidCrossEntropy(logits: logits, labels: labels)
-    case .composedFromLogAndSigmoid:
+    if unnormalised {
+        cost = sigmoidCrossEntropy(logits: logits, labels: labels, reduction: .sum)
+    } else {
         let h: Variable<Scalar> = sigmoid(logits)
         let oneMinusLabels: Tensor<Scalar> = 1 - labels
         let oneMinusH: Variable<Scalar> = 1 - h
@@ -182,16 +200,24 @@ public func crossEntropyOnTape<Scalar: TensorScalar>(
         cost = (positive + negative).sum() * (-1 / m)
     }
     if lambda != 0 {
+        let coefficient = unnormalised ? lambda / 2 : lambda / (2 * m)
         for (theta, value) in Swift.zip(parameters, thetas) {
             var mask = Tensor<Scalar>(ones: value.shape)
             for i in 0..<value.shape[0] { mask[i, 0] = 0 }
             let weights = theta * mask
-            cost = cost + (weights * weights).sum() * (lambda / (2 * m))
+            cost = cost + (weights * weights).sum() * coefficient
         }
     }
     let g = tape.gradient(of: cost, wrt: zs + parameters)
-    return CrossEntropyTapeGradients(cost: cost.value.scalar, zAdjoints: Array(g[0..<zs.count]),
-                                     thetaGradients: Array(g[zs.count...]))
+    let zAdjoints = Array(g[0..<zs.count]), thetaAdjoints = Array(g[zs.count...])
+    guard unnormalised else {
+        return CrossEntropyTapeGradients(cost: cost.value.scalar, deltas: zAdjoints.map { $0 * m },
+                                         zAdjoints: zAdjoints, thetaGradients: thetaAdjoints)
+    }
+    let scale = 1 / m  // the text's D = (1/m)·(Δ + λΘ), with the tape's Δ + λΘ
+    return CrossEntropyTapeGradients(cost: cost.value.scalar / m, deltas: zAdjoints,
+                                     zAdjoints: zAdjoints.map { $0 * scale },
+                                     thetaGradients: thetaAdjoints.map { $0.map { scale * $0 } })
 }
 
 /// Which of the DeltaRule module's two forms of cross-entropy backpropagation to compare with.
@@ -206,11 +232,12 @@ public enum CrossEntropyReferenceForm: Sendable, Equatable, CaseIterable {
 public struct CrossEntropyLayerAgreement: Sendable {
     /// l, for Θ(l); the δ compared is δ(l+1), the error of the layer Θ(l) feeds.
     public let layer: Int
-    /// m·∂J/∂z(l+1) from the tape against δ(l+1) (every example, every unit).
+    /// The tape's δ(l+1) (``CrossEntropyTapeGradients/deltas``) against the text's (every
+    /// example, every unit).
     public let delta: ElementwiseDifference
     /// ∂J/∂Θ(l) from the tape against D(l).
     public let gradient: ElementwiseDifference
-    /// Whether m·∂J/∂z(l+1) and δ(l+1) agree in every bit.
+    /// Whether the tape's δ(l+1) and the text's agree in every bit.
     public let deltaIsBitwiseIdentical: Bool
     /// Whether ∂J/∂Θ(l) and D(l) agree in every bit.
     public let gradientIsBitwiseIdentical: Bool
@@ -255,10 +282,11 @@ public struct CrossEntropyAgreement: Sendable, CustomStringConvertible {
 }
 
 /// Compares the tape with the cross-entropy text's backpropagation on one batch: for every
-/// layer, the largest difference between m·∂J/∂z(l+1) and δ(l+1) and between ∂J/∂Θ(l) and
-/// D(l), in absolute, relative and ulp terms, and the difference between the two J.
+/// layer, the largest difference between the tape's δ(l+1) and the text's, and between the
+/// tape's ∂J/∂Θ(l) and D(l), in absolute, relative and ulp terms, and the difference between
+/// the two J (see ``crossEntropyOnTape(thetas:inputs:labels:lambda:form:)``):
 ///
-///     δ(l) = m·∂J/∂z(l)   (per example, because J averages over m examples)
+///     δ(l) = ∂(m·J)/∂z(l) = m·∂J/∂z(l)   (per example, because J averages over m examples)
 ///     D(l) = ∂J/∂Θ(l)
 ///
 /// - Parameters:
@@ -277,9 +305,8 @@ public func compareTapeWithDeltaRule<Scalar: TensorScalar>(
         ? network.backpropagateVectorised(inputs: inputs, labels: labels, lambda: lambda)
         : network.backpropagateExampleByExample(inputs: inputs, labels: labels, lambda: lambda)
     let t = crossEntropyOnTape(thetas: thetas, inputs: inputs, labels: labels, lambda: lambda, form: form)
-    let m = Scalar(inputs.shape[0])
     let layers = thetas.indices.map { l in
-        let delta = t.zAdjoints[l] * m
+        let delta = t.deltas[l]
         return CrossEntropyLayerAgreement(
             layer: l + 1, delta: delta.difference(from: r.deltas[l]),
             gradient: t.thetaGradients[l].difference(from: r.gradients[l]),

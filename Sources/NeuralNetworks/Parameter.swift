@@ -34,9 +34,14 @@ public final class Parameter<Scalar: TensorScalar> {
     }
 
     /// The parameter as a trainable variable on `tape`, recorded at the first call for that tape.
+    ///
+    /// A record made inside `tape.withoutGradients { … }` is a constant; once gradients are
+    /// recorded again the parameter is recorded afresh, so evaluating and then training on the
+    /// same tape still gives the parameter its adjoint.
     public func variable(on tape: Tape<Scalar>) -> Variable<Scalar> {
         if let recorded = recordedTape, recorded === tape {
-            return tape.recordedVariable(at: recordedIndex)
+            let v = tape.recordedVariable(at: recordedIndex)
+            if v.needsGradient || !tape.isRecordingGradients { return v }
         }
         let v = tape.variable(value)
         recordedTape = tape

@@ -39,7 +39,7 @@ struct CrossEntropyCase: Sendable, CustomStringConvertible {
         CrossEntropyCase(name: "3-5-3", layerSizes: [3, 5, 3], m: m, epsilon: 1, seed: 35)
     }
 
-    /// The three networks with m a power of two (the condition for bit-identity of the fused op).
+    /// The three networks with m a power of two (where even the mean cost's adjoints are exact).
     static let powerOfTwoBatches = [textFourLayer(m: 8), digits(m: 64), small(m: 4)]
     /// The three networks of the issue with arbitrary m.
     static let issueBatches = [textFourLayer(m: 10), digits(m: 100), small(m: 5)]

@@ -22,6 +22,13 @@ struct DataTests {
         }
         #expect(throws: CSVError.empty(path: "f.csv")) { try CSVTable(text: "\n\n", path: "f.csv") }
         #expect(throws: CSVError.empty(path: "f.csv")) { try CSVTable(text: "only,a,header\n", path: "f.csv") }
+        // A first line with some numbers is data with a mistake, not a header.
+        #expect(throws: CSVError.badNumber(path: "f.csv", row: 1, column: 2, text: "x")) {
+            try CSVTable(text: "1,x,0\n3,4,1\n", path: "f.csv")
+        }
+        #expect(throws: CSVError.badNumber(path: "f.csv", row: 1, column: 3, text: "")) {
+            try CSVTable(text: "1,2,\n", path: "f.csv")
+        }
         #expect(throws: CSVError.badNumber(path: "f.csv", row: 1, column: 1, text: "nan")) {
             try CSVTable(text: "nan,1\n", path: "f.csv")
         }

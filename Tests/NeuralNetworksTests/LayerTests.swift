@@ -36,6 +36,17 @@ struct LayerTests {
         #expect(s(Tensor<Double>(zeros: [5, 3])).shape == [5, 2])
     }
 
+    @Test("evaluating under withoutGradients, then training on the same tape, still gives the parameters adjoints")
+    func evaluateThenTrain() {
+        let d = Dense<Double>(weight: Tensor([[2]]), bias: Tensor([0]), activation: .identity)
+        let tape = Tape<Double>()
+        let x = tape.constant(Tensor([[3]]))
+        _ = tape.withoutGradients { d(x) }
+        let y = d(x).sum()
+        #expect(tape.gradient(of: y, wrt: d.weight.variable(on: tape)) == Tensor([[3]]))
+        #expect(tape.gradient(of: y, wrt: d.bias.variable(on: tape)) == Tensor([1]))
+    }
+
     @Test("a user-defined layer's default names are unique: weight, bias, weight_1, bias_1")
     func defaultNamesUnique() {
         let block = Residual(width: 2, seed: 1)

@@ -106,6 +106,8 @@ public func pow<S>(_ x: Variable<S>, _ exponent: S) -> Variable<S> {
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
     static func pow<S>(_ g: inout Tensor<S>, x: Tensor<S>, exponent p: S) {
+        if p == 0 { return g.mapInPlace { _ in 0 } }  // y = 1: no dependence, and 0·x⁻¹ would be NaN at 0
+        if p == 1 { return }  // y = x: x̄ = ȳ
         if p == 2 { return square(&g, x: x) }
         g.zipInPlace(x) { g, x in masked(g, p * S.pow(x, p - 1)) }
     }

@@ -6,6 +6,15 @@ import Tensors
 /// The number of examples m of a batch: the first dimension, 1 for a scalar.
 @inline(__always) func exampleCount(_ shape: [Int]) -> Int { shape.first ?? 1 }
 
+/// How a loss combines its per-example terms (PyTorch's `reduction`).
+public enum LossReduction: Sendable, Equatable {
+    /// The mean over the examples: the texts' cost J (the default).
+    case mean
+    /// The plain sum: the un-normalised cost m·J. Its VJP carries no 1/m, so the fused
+    /// cross-entropy's adjoint is exactly a − y, the text's δ(L) (Docs/DeltaRule.md).
+    case sum
+}
+
 @inline(__always)
 func checkLabels<S>(_ name: String, _ logits: Variable<S>, _ labels: Tensor<S>, file: StaticString, line: UInt) {
     if logits.shape != labels.shape {
@@ -19,46 +28,52 @@ func checkLabels<S>(_ name: String, _ logits: Variable<S>, _ labels: Tensor<S>, 
 ///
 ///     J = −(1/m) Σ [y ln σ(z) + (1 − y) ln(1 − σ(z))]
 ///       =  (1/m) Σ [max(z, 0) − z·y + ln(1 + e^−|z|)]
-///     z̄ = J̄ · (σ(z) − y) / m
+///     z̄ = J̄ · (σ(z) − y) / m          (reduction .sum: m = 1, so z̄ = σ(z) − y for J̄ = 1)
 ///
 /// - Parameters:
 ///   - logits: z, shape [m, …].
 ///   - labels: y ∈ [0, 1], the same shape.
+///   - reduction: `.mean` (J, the default) or `.sum` (m·J).
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func sigmoidCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>,
+public func sigmoidCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>, reduction: LossReduction = .mean,
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("sigmoidCrossEntropy", logits, labels, file: file, line: line)
-    let m = S(exampleCount(logits.shape))
+    let examples = reduction == .mean ? exampleCount(logits.shape) : 1
     let terms = logits.value.zip(labels) { z, y in Swift.max(z, 0) - z * y + S.log1p(S.exp(-Swift.abs(z))) }
-    let j = Tensor(terms.sum().scalar / m)
-    return logits.tape.record(.sigmoidCrossEntropy(logits.index, labels: labels), value: j,
+    let j = Tensor(terms.sum().scalar / S(examples))
+    return logits.tape.record(.sigmoidCrossEntropy(logits.index, labels: labels, examples: examples), value: j,
                               needsGradient: logits.needsGradient)
 }
 
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
-    static func sigmoidCrossEntropy<S>(_ g: Tensor<S>, logits z: Tensor<S>, labels: Tensor<S>) -> Tensor<S> {
-        let scale = g.scalar / S(exampleCount(z.shape))
+    static func sigmoidCrossEntropy<S>(_ g: Tensor<S>, logits z: Tensor<S>, labels: Tensor<S>, examples: Int) -> Tensor<S> {
+        let scale = g.scalar / S(examples)
         return z.zip(labels) { z, y in (sigmoidScalar(z) - y) * scale }
     }
 }
 
 /// Softmax cross-entropy from logits with one-hot (or probability) labels along the last
-/// axis, mean over the m examples:
+/// axis, mean over the m distributions (every position of the leading axes: m rows of a
+/// [m, C] batch, 1 for a single example of shape [C]):
 ///
 ///     J = −(1/m) Σᵢ Σₖ yᵢₖ · logSoftmax(zᵢ)ₖ;   z̄ = J̄ · (softmax(z) − y) / m
+///
+/// - Parameter reduction: `.mean` (the default) or `.sum` (m = 1).
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>,
+public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>, reduction: LossReduction = .mean,
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("softmaxCrossEntropy", logits, labels, file: file, line: line)
     if logits.rank < 1 {
         ShapeError.fail("softmaxCrossEntropy", shapes: [logits.shape], detail: "logits need a class axis", file: file, line: line)
     }
     let logP = logits.value.logSoftmax(alongAxis: -1)
-    let m = S(exampleCount(logits.shape))
-    let j = Tensor(-(labels * logP).sum().scalar / m)
-    return logits.tape.record(.softmaxCrossEntropy(logits.index, labels: labels, probabilities: exp(logP)), value: j,
-                              needsGradient: logits.needsGradient)
+    let classes = logits.shape[logits.rank - 1]
+    let examples = reduction == .mean ? Swift.max(1, classes == 0 ? 1 : logits.value.count / classes) : 1
+    let j = Tensor(-(labels * logP).sum().scalar / S(examples))
+    return logits.tape.record(
+        .softmaxCrossEntropy(logits.index, labels: labels, probabilities: exp(logP), examples: examples), value: j,
+        needsGradient: logits.needsGradient)
 }
 
 /// Softmax cross-entropy from logits [m, C] with one class index in 0..<C per example.
@@ -67,7 +82,7 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>,
 ///
 /// - Precondition: one index per row, each in 0..<C.
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func softmaxCrossEntropy<S>(logits: Variable<S>, classIndices: [Int],
+public func softmaxCrossEntropy<S>(logits: Variable<S>, classIndices: [Int], reduction: LossReduction = .mean,
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     if logits.rank != 2 || classIndices.count != logits.shape[0] {
         ShapeError.fail("softmaxCrossEntropy", shapes: [logits.shape, [classIndices.count]],
@@ -82,13 +97,14 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, classIndices: [Int],
         }
         oneHot[i * classes + c] = 1
     }
-    return softmaxCrossEntropy(logits: logits, labels: Tensor(shape: logits.shape, scalars: oneHot), file: file, line: line)
+    return softmaxCrossEntropy(logits: logits, labels: Tensor(shape: logits.shape, scalars: oneHot), reduction: reduction,
+                               file: file, line: line)
 }
 
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
-    static func softmaxCrossEntropy<S>(_ g: Tensor<S>, probabilities p: Tensor<S>, labels: Tensor<S>) -> Tensor<S> {
-        let scale = g.scalar / S(exampleCount(p.shape))
+    static func softmaxCrossEntropy<S>(_ g: Tensor<S>, probabilities p: Tensor<S>, labels: Tensor<S>, examples: Int) -> Tensor<S> {
+        let scale = g.scalar / S(examples)
         return p.zip(labels) { p, y in (p - y) * scale }
     }
 }
