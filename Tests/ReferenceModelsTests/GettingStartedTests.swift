@@ -50,7 +50,7 @@ struct GettingStartedTests {
         #expect(dot.contains("z1\\n#") && dot.contains("softmaxCrossEntropy"))
 
         let net = DigitClassifier(seed: 7)
-        let batch = test.subset(Array(0..<64))
+        let batch = test.subset(Array(0..<50))
         let agreement = compareTapeWithDeltaRule(thetas: net.thetas, inputs: batch.features,
                                                  labels: batch.oneHotLabels, lambda: 0.3)
         #expect(agreement.isBitwiseIdentical)
