@@ -86,8 +86,10 @@ extension Tape {
                     _ records: UnsafeBufferPointer<Record<Scalar>>, _ adjoints: UnsafeMutableBufferPointer<Tensor<Scalar>?>) {
         guard records[j].needsGradient else { return }
         if contribution.shape != records[j].value.shape {
+            var place: (file: StaticString, line: UInt) = (#fileID, #line)
+            if case .custom(_, let custom) = op { place = custom.definedAt }
             ShapeError.fail(op.name, shapes: [records[j].value.shape, contribution.shape],
-                            detail: "VJP returned an adjoint whose shape is not its input's", file: #fileID, line: #line)
+                            detail: "VJP returned an adjoint whose shape is not its input's", file: place.file, line: place.line)
         }
         if adjoints[j] == nil {
             adjoints[j] = contribution
@@ -170,7 +172,9 @@ extension Tape {
         case .custom(let xs, let custom):
             let grads = custom.vjp(xs.map(x), y, g)
             if grads.count != xs.count {
-                fatalError("custom(\(custom.name)): VJP returned \(grads.count) adjoints for \(xs.count) inputs")
+                ShapeError.fail(op.name, shapes: xs.map { x($0).shape },
+                                detail: "VJP returned \(grads.count) adjoints for \(xs.count) inputs",
+                                file: custom.definedAt.file, line: custom.definedAt.line)
             }
             for (j, t) in Swift.zip(xs, grads) where needs(j) { add(t, j) }
         }

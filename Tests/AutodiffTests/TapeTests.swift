@@ -180,6 +180,30 @@ struct TapeTests {
         #expect(tape.gradient(of: x.mean(alongAxes: 0, 1), wrt: x) == Tensor(repeating: 0.25, shape: [2, 2]))
     }
 
+    @Test("a custom VJP with the wrong adjoint count or shape is reported where the op was defined")
+    func customVJPMistakes() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let bad = CustomOperation<Double>(name: "twice", forward: { $0[0] * 2 }, vjp: { _, _, g in [g, g] })
+            let tape = Tape<Double>()
+            let x = tape.variable(Tensor([1, 2]))
+            _ = tape.gradient(of: bad(x).sum(), wrt: x)
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("custom(twice): shape [2]: VJP returned 2 adjoints for 1 inputs (at AutodiffTests/TapeTests.swift:"),
+                    "\(text)")
+        }
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let bad = CustomOperation<Double>(name: "sum1", forward: { $0[0] * 2 }, vjp: { _, _, g in [g.sum()] })
+            let tape = Tape<Double>()
+            let x = tape.variable(Tensor([1, 2]))
+            _ = tape.gradient(of: bad(x).sum(), wrt: x)
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("custom(sum1): shapes [2] and []: VJP returned an adjoint whose shape is not its input's (at AutodiffTests/TapeTests.swift:"),
+                    "\(text)")
+        }
+    }
+
     @Test("recording on a tape during its own reverse pass stops with a message")
     func recordingDuringReversePass() async {
         await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {

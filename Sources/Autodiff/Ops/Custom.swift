@@ -18,15 +18,20 @@ public struct CustomOperation<Scalar: TensorScalar> {
     public let forward: ([Tensor<Scalar>]) -> Tensor<Scalar>
     /// x̄ₖ for each input k, given (inputs, output, ȳ).
     public let vjp: (_ inputs: [Tensor<Scalar>], _ output: Tensor<Scalar>, _ upstream: Tensor<Scalar>) -> [Tensor<Scalar>]
+    /// Where the operation was defined: a VJP that returns the wrong number or shape of
+    /// adjoints is reported there, since the reverse pass has no caller of its own.
+    public let definedAt: (file: StaticString, line: UInt)
 
     /// An operation from its forward function and its VJP.
     public init(
         name: String, forward: @escaping ([Tensor<Scalar>]) -> Tensor<Scalar>,
-        vjp: @escaping (_ inputs: [Tensor<Scalar>], _ output: Tensor<Scalar>, _ upstream: Tensor<Scalar>) -> [Tensor<Scalar>]
+        vjp: @escaping (_ inputs: [Tensor<Scalar>], _ output: Tensor<Scalar>, _ upstream: Tensor<Scalar>) -> [Tensor<Scalar>],
+        file: StaticString = #fileID, line: UInt = #line
     ) {
         self.name = name
         self.forward = forward
         self.vjp = vjp
+        self.definedAt = (file, line)
     }
 
     /// Applies the operation to variables on one tape and records it.
