@@ -33,6 +33,9 @@ enum Op<Scalar: TensorScalar> {
     case sigmoid(Int)
     case tanh(Int)
     case relu(Int)
+    case abs(Int)
+    case sin(Int)
+    case cos(Int)
     case square(Int)
     case sqrt(Int)
     case pow(Int, Scalar)
@@ -72,6 +75,9 @@ enum Op<Scalar: TensorScalar> {
         case .sigmoid: "sigmoid"
         case .tanh: "tanh"
         case .relu: "relu"
+        case .abs: "abs"
+        case .sin: "sin"
+        case .cos: "cos"
         case .square: "square"
         case .sqrt: "sqrt"
         case .pow: "pow"
@@ -99,7 +105,7 @@ enum Op<Scalar: TensorScalar> {
             [a, b]
         case .negate(let x), .addScalar(let x), .multiplyScalar(let x, _), .divideByScalar(let x, _),
              .scalarDivide(_, let x), .transpose(let x, _), .reshape(let x), .exp(let x), .log(let x),
-             .sigmoid(let x), .tanh(let x), .relu(let x), .square(let x), .sqrt(let x), .pow(let x, _),
+             .sigmoid(let x), .tanh(let x), .relu(let x), .abs(let x), .sin(let x), .cos(let x), .square(let x), .sqrt(let x), .pow(let x, _),
              .sum(let x, _, _), .mean(let x, _, _), .max(let x, _, _, _), .softmax(let x, _),
              .logSoftmax(let x, _), .sigmoidCrossEntropy(let x, _, _), .softmaxCrossEntropy(let x, _, _, _),
              .halfSumOfSquares(let x, _), .meanSquaredError(let x, _):

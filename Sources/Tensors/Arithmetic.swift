@@ -106,6 +106,18 @@ public func pow<Scalar>(_ x: Tensor<Scalar>, _ p: Scalar) -> Tensor<Scalar> {
     return x.map { Scalar.pow($0, p) }
 }
 
+/// |x| element-wise.
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+public func abs<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Swift.abs($0) } }
+
+/// sin x element-wise (radians).
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+public func sin<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.sin($0) } }
+
+/// cos x element-wise (radians).
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+public func cos<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.cos($0) } }
+
 /// max(x, 0) element-wise (NaN propagates).
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func relu<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { $0 < 0 ? 0 : $0 } }

@@ -39,3 +39,18 @@ public func softmax<S>(_ x: Tensor<S>, alongAxis axis: Int = -1, file: StaticStr
 public func logSoftmax<S>(_ x: Tensor<S>, alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
     x.logSoftmax(alongAxis: axis, file: file, line: line)
 }
+
+/// ln Σ eˣ along an axis of a plain tensor, stable: m + ln Σⱼ e^(xⱼ − m) with m = max x.
+/// - Parameters:
+///   - axis: the axis to reduce (negative counts from the end).
+///   - keepingDimensions: keep it with size 1.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func logSumExp<S>(_ x: Tensor<S>, alongAxis axis: Int = -1, keepingDimensions: Bool = false,
+                         file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+    let m = x.max(alongAxis: axis, keepingDimensions: true, file: file, line: line)
+    let y = log(exp(x - m).sum(alongAxes: [axis], keepingDimensions: true, file: file, line: line)) + m
+    if keepingDimensions { return y }
+    var shape = x.shape
+    shape.remove(at: Shape.normalizedAxis(axis, rank: x.rank)!)
+    return y.reshaped(to: shape, file: file, line: line)
+}

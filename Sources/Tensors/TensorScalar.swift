@@ -17,6 +17,10 @@ where RawSignificand: FixedWidthInteger {
     static func tanh(_ x: Self) -> Self
     /// xʸ.
     static func pow(_ x: Self, _ y: Self) -> Self
+    /// The sine of x (radians).
+    static func sin(_ x: Self) -> Self
+    /// The cosine of x (radians).
+    static func cos(_ x: Self) -> Self
     /// A short name for messages: `"Float"` or `"Double"`.
     static var typeName: String { get }
 }
@@ -32,6 +36,10 @@ extension Float: TensorScalar {
     @inlinable @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
     /// xʸ (the C library's `powf`).
     @inlinable @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.pow(x, y) }
+    /// sin x (the C library's `sinf`).
+    @inlinable @inline(__always) public static func sin(_ x: Float) -> Float { Foundation.sin(x) }
+    /// cos x (the C library's `cosf`).
+    @inlinable @inline(__always) public static func cos(_ x: Float) -> Float { Foundation.cos(x) }
     /// `"Float"`.
     public static var typeName: String { "Float" }
 }
@@ -47,6 +55,10 @@ extension Double: TensorScalar {
     @inlinable @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
     /// xʸ (the C library's `pow`).
     @inlinable @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+    /// sin x (the C library's `sin`).
+    @inlinable @inline(__always) public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
+    /// cos x (the C library's `cos`).
+    @inlinable @inline(__always) public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
     /// `"Double"`.
     public static var typeName: String { "Double" }
 }

@@ -84,6 +84,23 @@ struct ClosedFormTests {
         #expect(grads([v]) { sqrt($0[0]).sum() } == [Tensor([0.5, 0.25])])
         #expect(grads([v]) { pow($0[0], 3).sum() } == [Tensor([3, 48])])
         #expect(grads([v]) { pow($0[0], 0.5).sum() } == [Tensor([0.5, 0.25])])
+        #expect(grads([Tensor([-2, 0, 3])]) { abs($0[0]).sum() } == [Tensor([-1, 0, 1])])
+        #expect(grads([Tensor([0, Double.pi])]) { sin($0[0]).sum() } == [Tensor([1, -1])])
+        #expect(grads([Tensor([0, Double.pi / 2])]) { cos($0[0]).sum() } == [Tensor([-0.0, -1])])
+    }
+
+    @Test("logSumExp: ln(e¹ + e² + e³) by hand, stable at ±1000, gradient softmax")
+    func logSumExpValues() {
+        let tape = Tape<Double>()
+        let x = tape.variable(Tensor([[1, 2, 3], [1000, 1000, -1000]]))
+        let y = logSumExp(x, alongAxis: 1)
+        let expected0 = Double.log(Double.exp(1) + Double.exp(2) + Double.exp(3))  // 3.40760596444438
+        #expect(Swift.abs(y.value[0] - expected0) <= 1e-15)
+        #expect(y.value[1] == 1000 + Double.log(2))
+        let g = tape.gradient(of: y.sum(), wrt: x)
+        #expect(g.difference(from: x.value.softmax(alongAxis: 1)).relative <= 1e-15)
+        #expect(logSumExp(x.value, alongAxis: 1) == y.value)
+        #expect(logSumExp(x.value, alongAxis: 0, keepingDimensions: true).shape == [1, 3])
     }
 
     @Test("sum, mean and max: ȳ spread, averaged, or routed to the first maximum")

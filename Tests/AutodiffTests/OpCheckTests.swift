@@ -29,6 +29,9 @@ let unaryShapeCases: [OpCase] = [[], [6], [2, 3, 2]].flatMap { shape -> [OpCase]
         OpCase(name: "sigmoid", shapes: [shape], range: -4...4) { sigmoid($0[0]) },
         OpCase(name: "tanh", shapes: [shape], range: anywhere) { tanh($0[0]) },
         OpCase(name: "relu", shapes: [shape], range: anywhere) { relu($0[0]) },
+        OpCase(name: "abs", shapes: [shape], range: 0.25...2) { abs($0[0]) * abs(-$0[0]) },
+        OpCase(name: "sin", shapes: [shape], range: -3...3) { sin($0[0]) },
+        OpCase(name: "cos", shapes: [shape], range: -3...3) { cos($0[0]) },
         OpCase(name: "square", shapes: [shape], range: anywhere) { square($0[0]) },
         OpCase(name: "sqrt", shapes: [shape], range: positive) { sqrt($0[0]) },
         OpCase(name: "pow 2.5", shapes: [shape], range: positive) { pow($0[0], 2.5) },
@@ -66,6 +69,11 @@ let opCases: [OpCase] = unaryShapeCases + [
     OpCase(name: "sigmoid", shapes: [[4, 3]], range: -4...4) { sigmoid($0[0]) },
     OpCase(name: "tanh", shapes: [[7]], range: anywhere) { tanh($0[0]) },
     OpCase(name: "relu", shapes: [[3, 4]], range: anywhere) { relu($0[0]) },
+    OpCase(name: "logSumExp axis 1", shapes: [[3, 4]], range: anywhere) { logSumExp($0[0], alongAxis: 1) },
+    OpCase(name: "logSumExp axis 0 kept", shapes: [[3, 4]], range: anywhere) {
+        logSumExp($0[0], alongAxis: 0, keepingDimensions: true)
+    },
+    OpCase(name: "sin·cos", shapes: [[2, 3]], range: -3...3) { sin($0[0]) * cos($0[0]) },
     OpCase(name: "square", shapes: [[2, 2]], range: anywhere) { square($0[0]) },
     OpCase(name: "sqrt", shapes: [[5]], range: positive) { sqrt($0[0]) },
     OpCase(name: "pow 3", shapes: [[2, 3]], range: anywhere) { pow($0[0], 3) },

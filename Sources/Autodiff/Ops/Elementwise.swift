@@ -73,6 +73,39 @@ extension VJP {
     static func relu<S>(_ g: inout Tensor<S>, x: Tensor<S>) { g.zipInPlace(x) { $1 > 0 ? $0 : 0 } }
 }
 
+/// The absolute value element-wise.
+///
+///     y = |x|;   x̄ = ȳ ⊙ sign(x)   (the subgradient 0 at x = 0, as PyTorch and JAX)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func abs<S>(_ x: Variable<S>) -> Variable<S> { x.unary(abs(x.value), .abs(x.index)) }
+
+extension VJP {
+    @_specialize(where S == Float) @_specialize(where S == Double)
+    static func abs<S>(_ g: inout Tensor<S>, x: Tensor<S>) { g.zipInPlace(x) { $1 > 0 ? $0 : ($1 < 0 ? -$0 : 0) } }
+}
+
+/// The sine element-wise (radians).
+///
+///     y = sin x;   x̄ = ȳ ⊙ cos x
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func sin<S>(_ x: Variable<S>) -> Variable<S> { x.unary(sin(x.value), .sin(x.index)) }
+
+extension VJP {
+    @_specialize(where S == Float) @_specialize(where S == Double)
+    static func sin<S>(_ g: inout Tensor<S>, x: Tensor<S>) { g.zipInPlace(x) { masked($0, S.cos($1)) } }
+}
+
+/// The cosine element-wise (radians).
+///
+///     y = cos x;   x̄ = −ȳ ⊙ sin x
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func cos<S>(_ x: Variable<S>) -> Variable<S> { x.unary(cos(x.value), .cos(x.index)) }
+
+extension VJP {
+    @_specialize(where S == Float) @_specialize(where S == Double)
+    static func cos<S>(_ g: inout Tensor<S>, x: Tensor<S>) { g.zipInPlace(x) { masked($0, -S.sin($1)) } }
+}
+
 /// The square element-wise.
 ///
 ///     y = x²;   x̄ = ȳ ⊙ 2x

@@ -119,6 +119,28 @@ public func logSoftmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
     return x.unary(v, .logSoftmax(x.index, axis: Shape.normalizedAxis(axis, rank: x.rank)!))
 }
 
+/// ln Σ eˣ along an axis, computed stably and composed from primitives (no VJP of its own):
+///
+///     y = m + ln Σⱼ e^(xⱼ − m),   m = max x held constant;   x̄ = ȳ ⊙ softmax(x)
+///
+/// m only shifts the exponentials, so it is taken through ``stopGradient(_:)``: the gradient
+/// flows through the sum alone, and is exactly softmax(x) up to rounding. Infinite inputs give
+/// NaN (∞ − ∞), as `x − max x` does.
+/// - Parameters:
+///   - axis: the axis to reduce (negative counts from the end).
+///   - keepingDimensions: keep it with size 1.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func logSumExp<S>(_ x: Variable<S>, alongAxis axis: Int = -1, keepingDimensions: Bool = false,
+                         file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    let m = stopGradient(x.max(alongAxis: axis, keepingDimensions: true, file: file, line: line))
+    let y = log(exp(x.subtracting(m, file: file, line: line)).sum(alongAxes: [axis], keepingDimensions: true,
+                                                                  file: file, line: line)).adding(m, file: file, line: line)
+    if keepingDimensions { return y }
+    var shape = x.shape
+    shape.remove(at: Shape.normalizedAxis(axis, rank: x.rank)!)
+    return y.reshaped(to: shape, file: file, line: line)
+}
+
 extension VJP {
     @_specialize(where S == Float) @_specialize(where S == Double)
     static func softmax<S>(_ g: Tensor<S>, output y: Tensor<S>, axis: Int) -> Tensor<S> {
