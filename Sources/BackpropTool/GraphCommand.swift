@@ -9,7 +9,7 @@ import Tensors
 enum GraphCommand {
     static func run(_ arguments: [String]) throws(ArgumentError) -> Int32 {
         let options = try Options(arguments, allowed: ["model", "examples", "lambda", "output", "seed"])
-        let modelName = try options.string("model", default: "digits", choices: ["digits", "xor", "logistic", "deep"])
+        let modelName = try options.string("model", default: "digits", choices: ReferenceModelChoice.names)
         let examples = try options.int("examples", default: 4, in: 1...1000)
         let lambda = try options.double("lambda", default: modelName == "digits" ? 0.3 : 0, in: 0...1e6)
         let seed = try options.seed("seed", default: 7)
@@ -23,14 +23,7 @@ enum GraphCommand {
         }
         let batch = data.subset(Array(0..<Swift.min(examples, data.count)))
         let features = data.features.shape[1], classes = data.classCount
-        let model: any Layer<Double>
-        let loss: Loss
-        switch modelName {
-        case "xor": let m = XORNetwork(seed: seed); model = m; loss = m.loss
-        case "logistic": let m = LogisticRegression(features: features, classes: classes); model = m; loss = m.loss
-        case "deep": let m = DeepReLUNetwork(widths: [features, 64, 32, classes], seed: seed); model = m; loss = m.loss
-        default: let m = DigitClassifier(inputs: features, classes: classes, seed: seed); model = m; loss = m.loss
-        }
+        let (model, loss) = ReferenceModelChoice.make(modelName, features: features, classes: classes, seed: seed)
 
         let tape = Tape<Double>()
         let x = tape.constant(batch.features)

@@ -10,7 +10,7 @@ enum TrainCommand {
         rest.removeAll { $0 == "--quiet" }
         let options = try Options(rest, allowed: ["model", "data", "label-column", "epochs", "learning-rate", "batch-size",
                                                   "lambda", "seed", "optimizer", "test-every", "save", "load"])
-        let modelName = try options.string("model", default: "digits", choices: ["digits", "xor", "logistic", "deep"])
+        let modelName = try options.string("model", default: "digits", choices: ReferenceModelChoice.names)
         let isXOR = modelName == "xor"
         let epochs = try options.int("epochs", default: isXOR ? 2000 : MainJob.epochs, in: 1...1_000_000)
         let batchSize = try options.int("batch-size", default: isXOR ? 4 : MainJob.batchSize, in: 1...10_000_000)
@@ -39,21 +39,10 @@ enum TrainCommand {
         }
         if training.count == 0 { throw ArgumentError("no training examples are left after taking the test set") }
         let features = data.features.shape[1], classes = Swift.max(data.classCount, 2)
-        let model: any Layer<Double>
-        let loss: Loss
-        switch modelName {
-        case "xor":
-            guard features == 2, classes == 2 else {
-                throw ArgumentError("--model xor needs 2 features and 2 classes; the data have \(features) and \(classes)")
-            }
-            let m = XORNetwork(seed: seed); model = m; loss = m.loss
-        case "logistic":
-            let m = LogisticRegression(features: features, classes: classes); model = m; loss = m.loss
-        case "deep":
-            let m = DeepReLUNetwork(widths: [features, 64, 32, classes], seed: seed); model = m; loss = m.loss
-        default:
-            let m = DigitClassifier(inputs: features, classes: classes, seed: seed); model = m; loss = m.loss
+        if modelName == "xor" && (features != 2 || classes != 2) {
+            throw ArgumentError("--model xor needs 2 features and 2 classes; the data have \(features) and \(classes)")
         }
+        let (model, loss) = ReferenceModelChoice.make(modelName, features: features, classes: classes, seed: seed)
         if let path = options.string("save") {
             // Refuse a destination that cannot be written before training, not after.
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
