@@ -1,116 +1,75 @@
 import Tensors
 
-/// The closed set of recorded operations: each case carries its inputs' tape indices and
-/// whatever its VJP needs beyond the output value (which the record keeps anyway).
+/// The closed set of recorded operations, in families. Each case carries its inputs' tape
+/// indices and the family's function; the function's enum (``UnaryFunction``,
+/// ``BinaryFunction``, …) holds, in one file per family, each op's name, its forward kernel
+/// and its derivative rule side by side. So `name`, `inputs` and the graph label below come
+/// from the family, never from a per-op list.
+///
+/// Adding an operation means a case in its family's function enum, its forward kernel and its
+/// rule beside it (both switches are in the family's file), the public function, a row in
+/// `Docs/Operators.md` and a row in the op test table. Users add their own through
+/// ``CustomOperation``.
 ///
 /// The cases whose payload is wider than 24 bytes are `indirect` (boxed): every record holds
-/// an `Op`, so the widest case sets the size of all of them (a `custom` payload inline made
-/// each record 88 bytes instead of 56), and those ops are rare and costly enough for one box.
-///
-/// Adding an operation means a case here, its forward and VJP side by side in `Ops/`, a line
-/// in the reverse pass's `switch`, and a row in `Docs/Operators.md`. Users add their own
-/// through ``CustomOperation`` instead.
+/// an `Op`, so the widest case sets the size of all of them, and those ops are rare and costly
+/// enough for one box.
 @usableFromInline
 enum Op<Scalar: TensorScalar> {
     /// A variable or a constant: nothing to differentiate through.
     case leaf
-    case add(Int, Int)
-    case subtract(Int, Int)
-    case multiply(Int, Int)
-    case divide(Int, Int)
-    case negate(Int)
-    case addScalar(Int)
-    case multiplyScalar(Int, Scalar)
-    case divideByScalar(Int, Scalar)
-    /// c / x.
-    case scalarDivide(Scalar, Int)
-    case matmul(Int, Int)
-    case addBias(Int, Int)
-    case transpose(Int, permutation: [Int])
-    case reshape(Int)
-    case exp(Int)
-    case log(Int)
-    case sigmoid(Int)
-    case tanh(Int)
-    case relu(Int)
-    case abs(Int)
-    case sin(Int)
-    case cos(Int)
-    case square(Int)
-    case sqrt(Int)
-    case pow(Int, Scalar)
-    case sum(Int, axes: [Int], keepingDimensions: Bool)
-    case mean(Int, axes: [Int], keepingDimensions: Bool)
-    indirect case max(Int, axis: Int, keepingDimensions: Bool, indices: [Int])
-    case softmax(Int, axis: Int)
-    case logSoftmax(Int, axis: Int)
-    case concatenate([Int], axis: Int)
-    indirect case select(condition: Tensor<Scalar>, Int, Int)
-    /// `examples`: the divisor of the reduction (m for `.mean`, 1 for `.sum`).
-    indirect case sigmoidCrossEntropy(Int, labels: Tensor<Scalar>, examples: Int)
-    indirect case softmaxCrossEntropy(Int, labels: Tensor<Scalar>, probabilities: Tensor<Scalar>, examples: Int)
-    case halfSumOfSquares(Int, targets: Tensor<Scalar>)
-    case meanSquaredError(Int, targets: Tensor<Scalar>)
-    indirect case custom([Int], CustomOperation<Scalar>)
+    /// An element-wise function of one input.
+    case unary(UnaryFunction, Int)
+    /// An element-wise function of one input and a scalar constant.
+    case scalar(ScalarFunction, Int, Scalar)
+    /// An element-wise (broadcasting) function of two inputs, the fused backward ops included.
+    case binary(BinaryFunction, Int, Int)
+    /// The matrix product, with transposes and masking (Note [Zero upstream]) in its form.
+    case matmul(Int, Int, MatmulForm)
+    /// A reduction along axes.
+    case reduction(Reduction, Int, axes: [Int], keepingDimensions: Bool)
+    /// A normalisation along one axis (softmax, log-softmax).
+    case axis(AxisFunction, Int, axis: Int)
+    /// A linear change of shape or layout; the parameters are the function's (a permutation,
+    /// a shape, or lower/upper/axis).
+    case shape(ShapeFunction, Int, [Int])
+    /// The max along an axis and its linear pair, scatter to and gather from the arg-max.
+    indirect case argmax(ArgmaxFunction, Int, ArgmaxIndices)
+    /// Element-wise choice between two inputs by a constant condition.
+    indirect case select(Int, Int, condition: Tensor<Scalar>)
+    /// A fused loss of one input (logits or predictions), or its fused backward op of two
+    /// inputs (the upstream and the logits).
+    indirect case loss(LossFunction, [Int], LossParameters<Scalar>)
+    /// Any number of inputs: concatenation and user-defined operations.
+    indirect case nary(NaryFunction<Scalar>, [Int])
 
     /// The operation's name, as in `Docs/Operators.md` and error messages.
     @usableFromInline var name: String {
         switch self {
         case .leaf: "leaf"
-        case .add: "add"
-        case .subtract: "subtract"
-        case .multiply: "multiply"
-        case .divide: "divide"
-        case .negate: "negate"
-        case .addScalar: "addScalar"
-        case .multiplyScalar: "multiplyScalar"
-        case .divideByScalar: "divideByScalar"
-        case .scalarDivide: "scalarDivide"
+        case .unary(let f, _): f.rawValue
+        case .scalar(let f, _, _): f.rawValue
+        case .binary(let f, _, _): f.rawValue
         case .matmul: "matmul"
-        case .addBias: "addBias"
-        case .transpose: "transposed"
-        case .reshape: "reshaped"
-        case .exp: "exp"
-        case .log: "log"
-        case .sigmoid: "sigmoid"
-        case .tanh: "tanh"
-        case .relu: "relu"
-        case .abs: "abs"
-        case .sin: "sin"
-        case .cos: "cos"
-        case .square: "square"
-        case .sqrt: "sqrt"
-        case .pow: "pow"
-        case .sum: "sum"
-        case .mean: "mean"
-        case .max: "max"
-        case .softmax: "softmax"
-        case .logSoftmax: "logSoftmax"
-        case .concatenate: "concatenate"
+        case .reduction(let f, _, _, _): f.rawValue
+        case .axis(let f, _, _): f.rawValue
+        case .shape(let f, _, _): f.rawValue
+        case .argmax(let f, _, _): f.rawValue
         case .select: "select"
-        case .sigmoidCrossEntropy: "sigmoidCrossEntropy"
-        case .softmaxCrossEntropy: "softmaxCrossEntropy"
-        case .halfSumOfSquares: "halfSumOfSquares"
-        case .meanSquaredError: "meanSquaredError"
-        case .custom(_, let op): "custom(\(op.name))"
+        case .loss(let f, _, _): f.rawValue
+        case .nary(let f, _): f.name
         }
     }
 
-    /// The tape indices of the operation's inputs, in order.
+    /// The tape indices of the operation's inputs, in order: one per family shape.
     @usableFromInline var inputs: [Int] {
         switch self {
         case .leaf: []
-        case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b), .divide(let a, let b),
-             .matmul(let a, let b), .addBias(let a, let b), .select(_, let a, let b):
-            [a, b]
-        case .negate(let x), .addScalar(let x), .multiplyScalar(let x, _), .divideByScalar(let x, _),
-             .scalarDivide(_, let x), .transpose(let x, _), .reshape(let x), .exp(let x), .log(let x),
-             .sigmoid(let x), .tanh(let x), .relu(let x), .abs(let x), .sin(let x), .cos(let x), .square(let x), .sqrt(let x), .pow(let x, _),
-             .sum(let x, _, _), .mean(let x, _, _), .max(let x, _, _, _), .softmax(let x, _),
-             .logSoftmax(let x, _), .sigmoidCrossEntropy(let x, _, _), .softmaxCrossEntropy(let x, _, _, _),
-             .halfSumOfSquares(let x, _), .meanSquaredError(let x, _):
+        case .unary(_, let x), .scalar(_, let x, _), .reduction(_, let x, _, _), .axis(_, let x, _),
+             .shape(_, let x, _), .argmax(_, let x, _):
             [x]
-        case .concatenate(let xs, _), .custom(let xs, _): xs
+        case .binary(_, let a, let b), .matmul(let a, let b, _), .select(let a, let b, _): [a, b]
+        case .loss(_, let xs, _), .nary(_, let xs): xs
         }
     }
 }

@@ -23,167 +23,176 @@ extension Tape {
         of output: Variable<Scalar>, wrt variables: [Variable<Scalar>], seed: Tensor<Scalar>? = nil,
         file: StaticString = #fileID, line: UInt = #line
     ) -> [Tensor<Scalar>] {
+        let seedValue = checkedSeed(output, variables, seed, file: file, line: line)
+        // Note [Borrowed records]: a first-order pass reads records through the tape's buffer
+        // pointer instead of copying them out. The pointer stays valid because nothing may be
+        // recorded on this tape while `isDifferentiating` is set: a custom VJP that tried is
+        // stopped (a pass that records, `creatingGraph: true`, does not set it).
+        let wasDifferentiating = storage.pointee.isDifferentiating
+        storage.pointee.isDifferentiating = true
+        defer { storage.pointee.isDifferentiating = wasDifferentiating }
+        let adjoints = reverse(from: output.index, seed: seedValue, wanted: variables.map(\.index))
+        return variables.map { v in (v.index <= output.index ? adjoints[v.index] : nil) ?? Tensor(zeros: v.shape) }
+    }
+
+    /// The adjoints as variables on this tape. With `creatingGraph: true` the backward pass is
+    /// itself recorded — the same rules run on variables (Note [One rule, two algebras]) — so
+    /// the adjoints can be differentiated again, to any order (PyTorch's `create_graph=True`):
+    ///
+    ///     let gW = tape.gradient(of: loss, wrt: [W], creatingGraph: true)[0]
+    ///     let penalty = (gW * gW).sum()
+    ///     let ggW = tape.gradient(of: penalty, wrt: [W])[0]      // ∂‖∂L/∂W‖²/∂W
+    ///
+    /// With `false` the adjoints are the first-order tensors, recorded as constants.
+    /// - Parameter seed: the cotangent ō as a tensor (a constant) — see the overload taking a
+    ///   variable seed to differentiate with respect to the cotangent itself.
+    /// - Complexity: O(tape length) records visited; the recorded backward pass adds a few
+    ///   records per op that an adjoint flows through.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public func gradient(
+        of output: Variable<Scalar>, wrt variables: [Variable<Scalar>], seed: Tensor<Scalar>? = nil,
+        creatingGraph: Bool, file: StaticString = #fileID, line: UInt = #line
+    ) -> [Variable<Scalar>] {
+        guard creatingGraph else {
+            return gradient(of: output, wrt: variables, seed: seed, file: file, line: line).map { constant($0) }
+        }
+        let seedValue = checkedSeed(output, variables, seed, file: file, line: line)
+        return gradient(of: output, wrt: variables, seed: constant(seedValue), file: file, line: line)
+    }
+
+    /// The recorded vector–Jacobian product ōᵀ·J for a cotangent ō that is itself a variable:
+    /// the result is linear in ō and differentiable with respect to it and to everything the
+    /// output depends on (the construction of ``valueWithDifferential(at:along:of:)``).
+    /// - Precondition: `seed` has the output's shape and lives on this tape.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public func gradient(
+        of output: Variable<Scalar>, wrt variables: [Variable<Scalar>], seed: Variable<Scalar>,
+        file: StaticString = #fileID, line: UInt = #line
+    ) -> [Variable<Scalar>] {
+        if seed.tape !== self || seed.shape != output.shape {
+            ShapeError.fail("gradient", shapes: [output.shape, seed.shape],
+                            detail: "the seed must be a variable of this tape with the output's shape", file: file, line: line)
+        }
+        _ = checkedSeed(output, variables, seed.value, file: file, line: line)
+        let adjoints = reverse(from: output.index, seed: seed, wanted: variables.map(\.index))
+        return variables.map { v in (v.index <= output.index ? adjoints[v.index] : nil) ?? constant(Tensor(zeros: v.shape)) }
+    }
+
+    /// Checks the tapes and the seed's shape; the seed, or ones for a one-element output.
+    func checkedSeed(_ output: Variable<Scalar>, _ variables: [Variable<Scalar>], _ seed: Tensor<Scalar>?,
+                     file: StaticString, line: UInt) -> Tensor<Scalar> {
         if output.tape !== self || variables.contains(where: { $0.tape !== self }) {
             ShapeError.fail("gradient", shapes: [output.shape], detail: "a variable belongs to a different tape",
                             file: file, line: line)
         }
-        let seedValue: Tensor<Scalar>
         if let seed {
             if seed.shape != output.shape {
                 ShapeError.fail("gradient", shapes: [output.shape, seed.shape],
                                 detail: "the seed must have the output's shape", file: file, line: line)
             }
-            seedValue = seed
-        } else {
-            if output.value.count != 1 {
-                ShapeError.fail("gradient", shapes: [output.shape],
-                                detail: "the output is not a scalar: pass `seed:` (the cotangent ō) for a vector–Jacobian product",
-                                file: file, line: line)
-            }
-            seedValue = Tensor(ones: output.shape)
+            return seed
         }
-        let top = output.index
-        var wanted = [Bool](repeating: false, count: top + 1)
+        if output.value.count != 1 {
+            ShapeError.fail("gradient", shapes: [output.shape],
+                            detail: "the output is not a scalar: pass `seed:` (the cotangent ō) for a vector–Jacobian product",
+                            file: file, line: line)
+        }
+        return Tensor(ones: output.shape)
+    }
+
+    /// The reverse pass in either algebra: one backwards loop from `top`, applying each
+    /// record's rule to its upstream adjoint. Returns the adjoints (nil: zero) of the records
+    /// from 0 to `top`; those not in `wanted` and below `top` may have been released.
+    ///
+    /// Note [Owned upstream]: each upstream adjoint is moved out of `adjoints` (unless it was
+    /// requested), so an eager tensor rule may overwrite its buffer — `zipInPlace` evaluates
+    /// exactly the closure the out-of-place `zip` would, so the bits are the same — and pass it
+    /// on; when nobody else holds the buffer that costs no allocation at all.
+    ///
+    /// Records are read through the buffer pointer afresh at each step: a recording pass (A =
+    /// Variable) appends to the tape, which may move the buffer; records past `top` are never
+    /// visited, so the loop is unaffected by what it records.
+    @_specialize(where Scalar == Float, A == Tensor<Float>) @_specialize(where Scalar == Double, A == Tensor<Double>)
+    @_specialize(where Scalar == Float, A == Variable<Float>) @_specialize(where Scalar == Double, A == Variable<Double>)
+    func reverse<A: DerivativeAlgebra>(from top: Int, seed: A, wanted: [Int]) -> [A?] where A.Scalar == Scalar {
+        var isWanted = [Bool](repeating: false, count: top + 1)
         var lowest = top
-        for v in variables where v.index <= top {
-            wanted[v.index] = true
-            lowest = Swift.min(lowest, v.index)
+        for j in wanted where j <= top {
+            isWanted[j] = true
+            lowest = Swift.min(lowest, j)
         }
-        var adjoints = [Tensor<Scalar>?](repeating: nil, count: top + 1)
-        adjoints[top] = seedValue
-        // Note [Borrowed records]: the loop reads records through the tape's buffer pointer
-        // (Note [Tape storage]) instead of copying them out, and owns each upstream adjoint it
-        // takes out of `adjoints`: an element-wise VJP then overwrites that buffer in place
-        // (Note [Owned upstream]). The pointer stays valid because nothing may be recorded on
-        // this tape while `isDifferentiating` is set: a custom VJP that tried is stopped.
-        let records = self.records
-        let wasDifferentiating = storage.pointee.isDifferentiating
-        storage.pointee.isDifferentiating = true
-        defer { storage.pointee.isDifferentiating = wasDifferentiating }
+        var adjoints = [A?](repeating: nil, count: top + 1)
+        adjoints[top] = seed
         adjoints.withUnsafeMutableBufferPointer { adjoints in
             var i = top
             while i >= lowest {
                 defer { i -= 1 }
-                guard records[i].needsGradient, adjoints[i] != nil else { continue }
-                // A requested adjoint stays in place (the upstream is then shared and copied
-                // on write); any other is moved out, so its buffer is uniquely owned here.
-                var upstream = wanted[i] ? adjoints[i]! : adjoints[i].take()!
-                backpropagate(records, i, upstream: &upstream, into: adjoints)
+                guard storage.pointee.base[i].needsGradient, adjoints[i] != nil else { continue }
+                let upstream = isWanted[i] ? adjoints[i]! : adjoints[i].take()!
+                backpropagate(i, upstream: upstream, into: adjoints)
             }
         }
-        return variables.map { v in
-            guard v.index <= top, records[v.index].needsGradient, let a = adjoints[v.index] else {
-                return Tensor(zeros: v.shape)
-            }
-            return a
-        }
+        if !storage.pointee.base[top].needsGradient { adjoints[top] = nil }  // only the seed skips `accumulate`
+        return adjoints
     }
 
-    /// Adds `contribution` to the adjoint of record `j`, in place when possible, after checking
-    /// that its shape is the input's (a wrong shape is a bug in a VJP, reported with its op).
+    /// Adds `contribution` to the adjoint of record `j`, after checking that its shape is the
+    /// input's (a wrong shape is a bug in a VJP, reported with its op).
     @inline(__always)
-    func accumulate(_ contribution: Tensor<Scalar>, into j: Int, from op: Op<Scalar>,
-                    _ records: UnsafeBufferPointer<Record<Scalar>>, _ adjoints: UnsafeMutableBufferPointer<Tensor<Scalar>?>) {
-        guard records[j].needsGradient else { return }
-        if contribution.shape != records[j].value.shape {
+    func accumulate<A: DerivativeAlgebra>(_ contribution: consuming A, into j: Int, from op: Op<Scalar>,
+                                          _ adjoints: UnsafeMutableBufferPointer<A?>) where A.Scalar == Scalar {
+        let record = storage.pointee.base + j
+        guard record.pointee.needsGradient else { return }
+        if contribution.shape != record.pointee.value.shape {
             var place: (file: StaticString, line: UInt) = (#fileID, #line)
-            if case .custom(_, let custom) = op { place = custom.definedAt }
-            ShapeError.fail(op.name, shapes: [records[j].value.shape, contribution.shape],
+            if case .nary(.custom(let custom), _) = op { place = custom.definedAt }
+            ShapeError.fail(op.name, shapes: [record.pointee.value.shape, contribution.shape],
                             detail: "VJP returned an adjoint whose shape is not its input's", file: place.file, line: place.line)
         }
-        if adjoints[j] == nil {
-            adjoints[j] = contribution
-        } else {
-            adjoints[j]!.addInPlace(contribution)
-        }
+        A.accumulate(&adjoints[j], contribution)
     }
 
-    /// Applies one record's VJP and accumulates into its inputs' adjoints. The whole derivative
-    /// inventory: each line calls the VJP written beside its forward in `Ops/`.
-    ///
-    /// Note [Owned upstream]: `g` is the loop's own copy of the upstream adjoint. Element-wise
-    /// VJPs (x̄ = ȳ ⊙ f′) overwrite it in place — `g.zipInPlace(y) { … }` evaluates exactly the
-    /// expression the out-of-place `g.zip(y) { … }` would, so the bits are the same — and pass it
-    /// on; when nobody else holds its buffer that costs no allocation at all.
-    func backpropagate(_ records: UnsafeBufferPointer<Record<Scalar>>, _ i: Int, upstream g: inout Tensor<Scalar>,
-                       into adjoints: UnsafeMutableBufferPointer<Tensor<Scalar>?>) {
-        let y = records[i].value
-        let op = records[i].op
-        @inline(__always) func x(_ j: Int) -> Tensor<Scalar> { records[j].value }
-        @inline(__always) func needs(_ j: Int) -> Bool { records[j].needsGradient }
-        @inline(__always) func add(_ t: Tensor<Scalar>, _ j: Int) { accumulate(t, into: j, from: op, records, adjoints) }
+    /// Applies record `i`'s rule to its upstream and accumulates into its inputs' adjoints: the
+    /// whole derivative inventory, one line per family; each rule is written in `Ops/` beside
+    /// its forward.
+    @inline(__always)
+    func backpropagate<A: DerivativeAlgebra>(_ i: Int, upstream g: consuming A,
+                                             into adjoints: UnsafeMutableBufferPointer<A?>) where A.Scalar == Scalar {
+        let op = storage.pointee.base[i].op
+        @inline(__always) func x(_ j: Int) -> A { A.operand(j, on: self) }
+        @inline(__always) func needs(_ j: Int) -> Bool { storage.pointee.base[j].needsGradient }
+        @inline(__always) func add(_ t: consuming A, _ j: Int) { accumulate(t, into: j, from: op, adjoints) }
+        @inline(__always) func addIfAny(_ t: consuming A?, _ j: Int) { if let t { accumulate(t, into: j, from: op, adjoints) } }
         switch op {
         case .leaf: break
-        case .add(let a, let b):
-            if needs(a) { add(g.sum(toShape: x(a).shape), a) }
-            if needs(b) { add(g.sum(toShape: x(b).shape), b) }
-        case .subtract(let a, let b):
-            if needs(a) { add(g.sum(toShape: x(a).shape), a) }
-            if needs(b) { add((-g).sum(toShape: x(b).shape), b) }
-        case .multiply(let a, let b):
-            if needs(a) { add(VJP.multiply(g, other: x(b), toShape: x(a).shape), a) }
-            if needs(b) { add(VJP.multiply(g, other: x(a), toShape: x(b).shape), b) }
-        case .divide(let a, let b):
-            if needs(a) { add(VJP.divideNumerator(g, denominator: x(b), toShape: x(a).shape), a) }
-            if needs(b) { add(VJP.divideDenominator(g, output: y, denominator: x(b)), b) }
-        case .negate(let a): g.mapInPlace { -$0 }; add(g, a)
-        case .addScalar(let a): add(g, a)
-        case .multiplyScalar(let a, let c): g.mapInPlace { $0 * c }; add(g, a)
-        case .divideByScalar(let a, let c): g.mapInPlace { $0 / c }; add(g, a)
-        case .scalarDivide(_, let a): VJP.scalarDivide(&g, output: y, x: x(a)); add(g, a)
-        case .matmul(let a, let b):
-            if needs(a) { add(matmul(g, x(b), transposingB: true), a) }
-            if needs(b) { add(matmul(x(a), g, transposingA: true), b) }
-        case .addBias(let a, let b):
-            if needs(a) { add(g, a) }
-            if needs(b) { add(g.sum(toShape: x(b).shape), b) }
-        case .transpose(let a, let p): add(VJP.transpose(g, permutation: p), a)
-        case .reshape(let a): add(g.reshaped(to: x(a).shape), a)
-        case .exp(let a): VJP.exp(&g, output: y); add(g, a)
-        case .log(let a): VJP.log(&g, x: x(a)); add(g, a)
-        case .sigmoid(let a): VJP.sigmoid(&g, output: y); add(g, a)
-        case .tanh(let a): VJP.tanh(&g, output: y); add(g, a)
-        case .relu(let a): VJP.relu(&g, x: x(a)); add(g, a)
-        case .abs(let a): VJP.abs(&g, x: x(a)); add(g, a)
-        case .sin(let a): VJP.sin(&g, x: x(a)); add(g, a)
-        case .cos(let a): VJP.cos(&g, x: x(a)); add(g, a)
-        case .square(let a): VJP.square(&g, x: x(a)); add(g, a)
-        case .sqrt(let a): VJP.sqrt(&g, output: y); add(g, a)
-        case .pow(let a, let p): VJP.pow(&g, x: x(a), exponent: p); add(g, a)
-        case .sum(let a, let axes, let keep): add(VJP.sum(g, inputShape: x(a).shape, axes: axes, keepingDimensions: keep), a)
-        case .mean(let a, let axes, let keep): add(VJP.mean(g, inputShape: x(a).shape, axes: axes, keepingDimensions: keep), a)
-        case .max(let a, let axis, let keep, let idx):
-            add(VJP.max(g, inputShape: x(a).shape, axis: axis, keepingDimensions: keep, indices: idx), a)
-        case .softmax(let a, let axis): add(VJP.softmax(g, output: y, axis: axis), a)
-        case .logSoftmax(let a, let axis): add(VJP.logSoftmax(g, output: y, axis: axis), a)
-        case .concatenate(let xs, let axis):
-            var start = 0
-            for j in xs {
-                let width = x(j).shape[axis]
-                if needs(j) { add(g.slice(start..<(start + width), alongAxis: axis), j) }
-                start += width
-            }
-        case .select(let c, let a, let b):
-            if needs(a) { add(VJP.select(g, condition: c, taken: true, toShape: x(a).shape), a) }
-            if needs(b) { add(VJP.select(g, condition: c, taken: false, toShape: x(b).shape), b) }
-        case .sigmoidCrossEntropy(let z, let labels, let m):
-            add(VJP.sigmoidCrossEntropy(g, logits: x(z), labels: labels, examples: m), z)
-        case .softmaxCrossEntropy(let z, let labels, let p, let m):
-            add(VJP.softmaxCrossEntropy(g, probabilities: p, labels: labels, examples: m), z)
-        case .halfSumOfSquares(let a, let t): add(VJP.halfSumOfSquares(g, predictions: x(a), targets: t), a)
-        case .meanSquaredError(let a, let t): add(VJP.meanSquaredError(g, predictions: x(a), targets: t), a)
-        case .custom(let xs, let custom):
-            let grads = custom.vjp(xs.map(x), y, g)
-            if grads.count != xs.count {
+        case .unary(let f, let a): add(f.pullback(g, x: x(a), y: x(i)), a)
+        case .scalar(let f, let a, let c): add(f.pullback(g, x: x(a), y: x(i), c), a)
+        case .binary(let f, let a, let b):
+            let (ga, gb) = f.pullback(g, x(a), x(b), y: x(i), needs: (needs(a), needs(b)))
+            addIfAny(ga, a)
+            addIfAny(gb, b)
+        case .matmul(let a, let b, let form):
+            let (ga, gb) = form.pullback(g, x(a), x(b), needs: (needs(a), needs(b)))
+            addIfAny(ga, a)
+            addIfAny(gb, b)
+        case .reduction(let f, let a, let axes, _): add(f.pullback(g, x: x(a), axes: axes), a)
+        case .axis(let f, let a, let axis): add(f.pullback(g, y: x(i), axis: axis), a)
+        case .shape(let f, let a, let p): add(f.pullback(g, x: x(a), p), a)
+        case .argmax(let f, let a, let p): add(f.pullback(g, p), a)
+        case .select(let a, let b, let c):
+            let (ga, gb) = Op<Scalar>.selectPullback(g, x(a), x(b), condition: c, needs: (needs(a), needs(b)))
+            addIfAny(ga, a)
+            addIfAny(gb, b)
+        case .loss(let f, let xs, let p):
+            for (j, t) in Swift.zip(xs, f.pullback(g, xs.map(x), p, needs: xs.map(needs))) { addIfAny(t, j) }
+        case .nary(let f, let xs):
+            let grads = f.pullback(g, xs.map(x), y: x(i), needs: xs.map(needs))
+            if grads.count != xs.count, case .custom(let custom) = f {
                 ShapeError.fail(op.name, shapes: xs.map { x($0).shape },
                                 detail: "VJP returned \(grads.count) adjoints for \(xs.count) inputs",
                                 file: custom.definedAt.file, line: custom.definedAt.line)
             }
-            for (j, t) in Swift.zip(xs, grads) where needs(j) { add(t, j) }
+            for (j, t) in Swift.zip(xs, grads) where needs(j) { addIfAny(t, j) }
         }
     }
 }
-
-/// The vector–Jacobian products, one static function per operation, each written in `Ops/`
-/// beside its forward.
-enum VJP {}

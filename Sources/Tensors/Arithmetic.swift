@@ -86,6 +86,22 @@ public func exp<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func log<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.log($0) } }
 
+/// ln(1 + x) element-wise, accurate for small x.
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+public func log1p<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.log1p($0) } }
+
+/// eˣ − 1 element-wise, accurate for small x.
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+public func expm1<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.expm1($0) } }
+
+/// The softplus ln(1 + eˣ) element-wise, computed without overflow:
+///
+///     softplus(x) = max(x, 0) + ln(1 + e^−|x|)
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+public func softplus<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    x.map { Swift.max($0, 0) + Scalar.log1p(Scalar.exp(-Swift.abs($0))) }
+}
+
 /// tanh x element-wise.
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func tanh<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.tanh($0) } }

@@ -13,6 +13,8 @@ where RawSignificand: FixedWidthInteger {
     static func log(_ x: Self) -> Self
     /// ln(1 + x), accurate for small x.
     static func log1p(_ x: Self) -> Self
+    /// eˣ − 1, accurate for small x.
+    static func expm1(_ x: Self) -> Self
     /// The hyperbolic tangent.
     static func tanh(_ x: Self) -> Self
     /// xʸ.
@@ -32,6 +34,8 @@ extension Float: TensorScalar {
     @inlinable @inline(__always) public static func log(_ x: Float) -> Float { Foundation.log(x) }
     /// ln(1 + x) (the C library's `log1pf`).
     @inlinable @inline(__always) public static func log1p(_ x: Float) -> Float { Foundation.log1p(x) }
+    /// eˣ − 1 (the C library's `expm1f`).
+    @inlinable @inline(__always) public static func expm1(_ x: Float) -> Float { Foundation.expm1(x) }
     /// tanh x (the C library's `tanhf`).
     @inlinable @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
     /// xʸ (the C library's `powf`).
@@ -51,6 +55,8 @@ extension Double: TensorScalar {
     @inlinable @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
     /// ln(1 + x) (the C library's `log1p`).
     @inlinable @inline(__always) public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
+    /// eˣ − 1 (the C library's `expm1`).
+    @inlinable @inline(__always) public static func expm1(_ x: Double) -> Double { Foundation.expm1(x) }
     /// tanh x (the C library's `tanh`).
     @inlinable @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
     /// xʸ (the C library's `pow`).

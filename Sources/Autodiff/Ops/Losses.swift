@@ -23,6 +23,81 @@ func checkLabels<S>(_ name: String, _ logits: Variable<S>, _ labels: Tensor<S>, 
     }
 }
 
+/// What a fused loss keeps: the labels (or targets), the divisor m, and for the softmax
+/// cross-entropy the probabilities softmax(z) its forward computed.
+@usableFromInline
+struct LossParameters<Scalar: TensorScalar> {
+    var labels: Tensor<Scalar>
+    var examples: Int
+    var probabilities: Tensor<Scalar>? = nil
+}
+
+/// The fused losses (inputs: the logits or predictions) and their fused backward ops (inputs:
+/// the upstream J̄, then the logits).
+@usableFromInline
+enum LossFunction: String, CaseIterable, Sendable {
+    case sigmoidCrossEntropy, softmaxCrossEntropy, halfSumOfSquares, meanSquaredError
+    /// z̄ = J̄·(σ(z) − y)/m: the text's a − y when J̄ = 1 and m = 1.
+    case sigmoidCrossEntropyBackward
+    /// z̄ = J̄·(softmax(z) − y)/m.
+    case softmaxCrossEntropyBackward
+
+    /// The forward kernel, computed stably.
+    func forward<S>(_ xs: [Tensor<S>], _ p: LossParameters<S>) -> Tensor<S> {
+        let m = S(p.examples)
+        switch self {
+        case .sigmoidCrossEntropy:
+            let terms = xs[0].zip(p.labels) { z, y in Swift.max(z, 0) - z * y + S.log1p(S.exp(-Swift.abs(z))) }
+            return Tensor(terms.sum().scalar / m)
+        case .softmaxCrossEntropy:
+            return Tensor(-(p.labels * xs[0].logSoftmax(alongAxis: -1)).sum().scalar / m)
+        case .halfSumOfSquares:
+            return Tensor(xs[0].zip(p.labels) { y, t in (t - y) * (t - y) }.sum().scalar / 2)
+        case .meanSquaredError:
+            let n = S(Swift.max(xs[0].count, 1))
+            return Tensor(xs[0].zip(p.labels) { y, t in (y - t) * (y - t) }.sum().scalar / n)
+        case .sigmoidCrossEntropyBackward:
+            let scale = xs[0].scalar / m
+            return xs[1].zip(p.labels) { z, y in (sigmoidScalar(z) - y) * scale }
+        case .softmaxCrossEntropyBackward:
+            let scale = xs[0].scalar / m
+            return (p.probabilities ?? xs[1].softmax(alongAxis: -1)).zip(p.labels) { p, y in (p - y) * scale }
+        }
+    }
+
+    /// The inputs' adjoints from the upstream `g` (nil where none is needed).
+    func pullback<A: DerivativeAlgebra>(_ g: A, _ xs: [A], _ p: LossParameters<A.Scalar>, needs: [Bool]) -> [A?] {
+        let m = A.Scalar(p.examples)
+        let labels = g.lifted(p.labels)
+        func total(_ x: A) -> A { A.reductionOp(.sum, x, axes: Array(0..<x.shape.count), keepingDimensions: false) }
+        switch self {
+        case .sigmoidCrossEntropy, .softmaxCrossEntropy:  // z̄ = the fused backward op
+            let backward: LossFunction = self == .sigmoidCrossEntropy ? .sigmoidCrossEntropyBackward : .softmaxCrossEntropyBackward
+            return [A.lossOp(backward, [g, xs[0]], p)]
+        case .halfSumOfSquares:                           // ȳ = Ē·(y − t)
+            return [A.masked(g, xs[0] - labels)]
+        case .meanSquaredError:                           // ȳ = L̄·2(y − t)/N
+            return [A.masked(g * 2 / A.Scalar(Swift.max(Shape.count(xs[0].shape), 1)), xs[0] - labels)]
+        case .sigmoidCrossEntropyBackward:                // w = (σ(z) − y)·J̄/m
+            let s = A.unaryOp(.sigmoid, xs[1])
+            return [needs[0] ? total(A.masked(g, s - labels)) / m : nil,        // J̄̄ = Σ w̄ ⊙ (σ(z) − y) / m
+                    needs[1] ? A.masked(A.binaryOp(.sigmoidBackward, g, s), xs[0] / m) : nil]  // z̄ = w̄ ⊙ σ′(z)·J̄/m
+        case .softmaxCrossEntropyBackward:                // w = (softmax(z) − y)·J̄/m
+            let probabilities = A.axisOp(.softmax, xs[1], axis: xs[1].shape.count - 1)
+            return [needs[0] ? total(A.masked(g, probabilities - labels)) / m : nil,
+                    needs[1] ? AxisFunction.softmax.pullback(A.masked(g, xs[0] / m), y: probabilities,
+                                                             axis: xs[1].shape.count - 1) : nil]
+        }
+    }
+}
+
+extension Tape {
+    /// Records a fused loss of `x`.
+    func recordLoss(_ f: LossFunction, _ x: Variable<Scalar>, _ p: LossParameters<Scalar>, value: Tensor<Scalar>) -> Variable<Scalar> {
+        record(.loss(f, [x.index], p), value: value, needsGradient: x.needsGradient)
+    }
+}
+
 /// Binary cross-entropy from logits, mean over the m examples (rows), summed over outputs —
 /// the cross-entropy text's cost without its penalty — computed stably:
 ///
@@ -38,19 +113,8 @@ func checkLabels<S>(_ name: String, _ logits: Variable<S>, _ labels: Tensor<S>, 
 public func sigmoidCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>, reduction: LossReduction = .mean,
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("sigmoidCrossEntropy", logits, labels, file: file, line: line)
-    let examples = reduction == .mean ? exampleCount(logits.shape) : 1
-    let terms = logits.value.zip(labels) { z, y in Swift.max(z, 0) - z * y + S.log1p(S.exp(-Swift.abs(z))) }
-    let j = Tensor(terms.sum().scalar / S(examples))
-    return logits.tape.record(.sigmoidCrossEntropy(logits.index, labels: labels, examples: examples), value: j,
-                              needsGradient: logits.needsGradient)
-}
-
-extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
-    static func sigmoidCrossEntropy<S>(_ g: Tensor<S>, logits z: Tensor<S>, labels: Tensor<S>, examples: Int) -> Tensor<S> {
-        let scale = g.scalar / S(examples)
-        return z.zip(labels) { z, y in (sigmoidScalar(z) - y) * scale }
-    }
+    let p = LossParameters(labels: labels, examples: reduction == .mean ? exampleCount(logits.shape) : 1)
+    return logits.tape.recordLoss(.sigmoidCrossEntropy, logits, p, value: LossFunction.sigmoidCrossEntropy.forward([logits.value], p))
 }
 
 /// Softmax cross-entropy from logits with one-hot (or probability) labels along the last
@@ -71,9 +135,8 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>, reduc
     let classes = logits.shape[logits.rank - 1]
     let examples = reduction == .mean ? Swift.max(1, classes == 0 ? 1 : logits.value.count / classes) : 1
     let j = Tensor(-(labels * logP).sum().scalar / S(examples))
-    return logits.tape.record(
-        .softmaxCrossEntropy(logits.index, labels: labels, probabilities: exp(logP), examples: examples), value: j,
-        needsGradient: logits.needsGradient)
+    let p = LossParameters(labels: labels, examples: examples, probabilities: exp(logP))
+    return logits.tape.recordLoss(.softmaxCrossEntropy, logits, p, value: j)
 }
 
 /// Softmax cross-entropy from logits [m, C] with one class index in 0..<C per example.
@@ -101,14 +164,6 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, classIndices: [Int], red
                                file: file, line: line)
 }
 
-extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
-    static func softmaxCrossEntropy<S>(_ g: Tensor<S>, probabilities p: Tensor<S>, labels: Tensor<S>, examples: Int) -> Tensor<S> {
-        let scale = g.scalar / S(examples)
-        return p.zip(labels) { p, y in (p - y) * scale }
-    }
-}
-
 /// Half the sum of squared errors, the squared-error text's E:
 ///
 ///     E = ½ Σ (t − y)²;   ȳ_y = Ē · (y − t)
@@ -116,17 +171,9 @@ extension VJP {
 public func halfSumOfSquares<S>(predictions: Variable<S>, targets: Tensor<S>,
                                 file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("halfSumOfSquares", predictions, targets, file: file, line: line)
-    let e = predictions.value.zip(targets) { y, t in (t - y) * (t - y) }.sum().scalar / 2
-    return predictions.tape.record(.halfSumOfSquares(predictions.index, targets: targets), value: Tensor(e),
-                                   needsGradient: predictions.needsGradient)
-}
-
-extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
-    static func halfSumOfSquares<S>(_ g: Tensor<S>, predictions y: Tensor<S>, targets t: Tensor<S>) -> Tensor<S> {
-        let s = g.scalar
-        return s == 1 ? y - t : y.zip(t) { y, t in (y - t) * s }
-    }
+    let p = LossParameters(labels: targets, examples: 1)
+    return predictions.tape.recordLoss(.halfSumOfSquares, predictions, p,
+                                       value: LossFunction.halfSumOfSquares.forward([predictions.value], p))
 }
 
 /// The mean squared error over all N elements:
@@ -136,16 +183,8 @@ extension VJP {
 public func meanSquaredError<S>(predictions: Variable<S>, targets: Tensor<S>,
                                 file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("meanSquaredError", predictions, targets, file: file, line: line)
-    let n = S(Swift.max(predictions.value.count, 1))
-    let l = predictions.value.zip(targets) { y, t in (y - t) * (y - t) }.sum().scalar / n
-    return predictions.tape.record(.meanSquaredError(predictions.index, targets: targets), value: Tensor(l),
-                                   needsGradient: predictions.needsGradient)
+    let p = LossParameters(labels: targets, examples: 1)
+    return predictions.tape.recordLoss(.meanSquaredError, predictions, p,
+                                       value: LossFunction.meanSquaredError.forward([predictions.value], p))
 }
 
-extension VJP {
-    @_specialize(where S == Float) @_specialize(where S == Double)
-    static func meanSquaredError<S>(_ g: Tensor<S>, predictions y: Tensor<S>, targets t: Tensor<S>) -> Tensor<S> {
-        let scale = 2 * g.scalar / S(Swift.max(y.count, 1))
-        return y.zip(t) { y, t in (y - t) * scale }
-    }
-}

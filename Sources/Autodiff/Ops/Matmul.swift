@@ -1,0 +1,100 @@
+import Tensors
+
+// The matrix product: its forms (transposes absorbed by GEMM, masking of an upstream operand),
+// its kernel, its rule, and the public function.
+
+/// How a recorded matrix product reads its operands: C = op(A)·op(B), and whether one operand
+/// is an upstream adjoint whose zeros contribute exactly 0 (Note [Zero upstream]).
+@usableFromInline
+struct MatmulForm: Hashable, Sendable {
+    /// Which operand's exact zeros contribute exactly 0, even against ±∞ or NaN.
+    enum Masking: UInt8, Sendable { case none, first, second }
+    var transposingA = false
+    var transposingB = false
+    var masking = Masking.none
+
+    /// C = op(A)·op(B) by the blocked GEMM.
+    ///
+    /// Note [Masked matmul]: a rule's product such as Ā = C̄·Bᵀ must give 0 where C̄ is 0 even
+    /// if B holds ∞ (0·∞ = NaN otherwise). Skipping those terms changes nothing when no product
+    /// is 0·∞ (adding ±0 to a GEMM chain that starts at +0 leaves it unchanged), and a 0·∞ term
+    /// always turns its element into NaN. So the fast GEMM runs first and, only when its result
+    /// holds a NaN, the product is recomputed by the reference chain (Note [Deterministic GEMM])
+    /// with the zero terms skipped: the same bits as the GEMM everywhere else.
+    func forward<S>(_ a: Tensor<S>, _ b: Tensor<S>, file: StaticString, line: UInt) -> Tensor<S> {
+        let c = matmul(a, b, transposingA: transposingA, transposingB: transposingB, file: file, line: line)
+        if masking == .none || !c.scalars.contains(where: { $0.isNaN }) { return c }
+        return maskedProduct(a, b, shape: c.shape)
+    }
+
+    /// The reference chain of every element with the masked operand's zero terms skipped.
+    func maskedProduct<S>(_ a: Tensor<S>, _ b: Tensor<S>, shape: [Int]) -> Tensor<S> {
+        let (m, n) = (shape[0], shape[1])
+        let k = transposingA ? a.shape[0] : a.shape[1]
+        let (ai, ap) = transposingA ? (1, a.shape[1]) : (a.shape[1], 1)
+        let (bp, bj) = transposingB ? (1, b.shape[1]) : (b.shape[1], 1)
+        let x = a.scalars, y = b.scalars
+        var out = [S](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: S = 0
+                for p in 0..<k {
+                    let u = x[i * ai + p * ap], v = y[p * bp + j * bj]
+                    if (masking == .first && u == 0) || (masking == .second && v == 0) { continue }
+                    s += u * v
+                }
+                out[i * n + j] = s
+            }
+        }
+        return Tensor(shape: shape, scalars: out)
+    }
+
+    /// (Ā, B̄) from C̄: each a product of C̄ with the other operand, C̄ masked.
+    ///
+    ///     C = A·B:    Ā = C̄·Bᵀ,   B̄ = Aᵀ·C̄        C = A·Bᵀ:   Ā = C̄·B,    B̄ = C̄ᵀ·A
+    ///     C = Aᵀ·B:   Ā = B·C̄ᵀ,   B̄ = A·C̄         C = Aᵀ·Bᵀ:  Ā = Bᵀ·C̄ᵀ,  B̄ = C̄ᵀ·Aᵀ
+    func pullback<A: DerivativeAlgebra>(_ g: A, _ a: A, _ b: A, needs: (Bool, Bool)) -> (A?, A?) {
+        func product(_ x: A, _ y: A, _ tx: Bool, _ ty: Bool, upstreamFirst: Bool) -> A {
+            A.matmulOp(x, y, MatmulForm(transposingA: tx, transposingB: ty, masking: upstreamFirst ? .first : .second))
+        }
+        let ga: A?, gb: A?
+        switch (transposingA, transposingB) {
+        case (false, false):
+            ga = needs.0 ? product(g, b, false, true, upstreamFirst: true) : nil
+            gb = needs.1 ? product(a, g, true, false, upstreamFirst: false) : nil
+        case (false, true):
+            ga = needs.0 ? product(g, b, false, false, upstreamFirst: true) : nil
+            gb = needs.1 ? product(g, a, true, false, upstreamFirst: true) : nil
+        case (true, false):
+            ga = needs.0 ? product(b, g, false, true, upstreamFirst: false) : nil
+            gb = needs.1 ? product(a, g, false, false, upstreamFirst: false) : nil
+        case (true, true):
+            ga = needs.0 ? product(b, g, true, true, upstreamFirst: false) : nil
+            gb = needs.1 ? product(g, a, true, true, upstreamFirst: true) : nil
+        }
+        return (ga, gb)
+    }
+}
+
+/// The matrix product of two rank-2 variables.
+///
+///     C = A·B;   Ā = C̄·Bᵀ,   B̄ = Aᵀ·C̄
+///
+/// The transposes are absorbed by the GEMM kernel, never materialised; a zero of C̄ contributes
+/// exactly 0 even against an infinite factor (Note [Masked matmul]).
+/// - Precondition: both are rank 2 and A's columns equal B's rows.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    checkSameTape(a, b, "matmul", file: file, line: line)
+    let form = MatmulForm()
+    return a.tape.record(.matmul(a.index, b.index, form), value: form.forward(a.value, b.value, file: file, line: line),
+                         needsGradient: a.needsGradient || b.needsGradient)
+}
+
+extension Variable {
+    /// The matrix product (see ``matmul(_:_:file:line:)``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public func matmul(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        Autodiff.matmul(self, other, file: file, line: line)
+    }
+}

@@ -1,0 +1,147 @@
+import Tensors
+
+// Element-wise functions of one input: each op's forward kernel and its derivative rule, and
+// the public functions that record them.
+//
+// Note [Zero upstream]: where an element of the upstream adjoint is exactly 0, every rule
+// contributes exactly 0 for it, even if the local derivative there is infinite or NaN (log
+// at 0, division by 0, sqrt at 0) — at every order, because every rule multiplies its
+// upstream through a masked op (`maskedMultiply`, `maskedDivide`, the fused backward ops,
+// matmul's masked form) whose own rule masks its upstream again. Without this, 0·∞ = NaN
+// would leak into the adjoints of an untaken `select` branch (`where(x > 0, log(x), 0)`).
+
+/// The element-wise functions of one input.
+@usableFromInline
+enum UnaryFunction: String, CaseIterable, Sendable {
+    case negate, exp, log, sigmoid, tanh, relu, abs, sin, cos, square, sqrt, softplus, log1p, expm1
+
+    /// y = f(x), element by element.
+    func forward<S>(_ x: Tensor<S>) -> Tensor<S> {
+        switch self {
+        // Inlinable `map` rather than the opaque Tensor operator: no retain/release of the
+        // record's arrays around the call, a tenth of a scalar op's cost.
+        case .negate: x.map { -$0 }
+        case .exp: Tensors.exp(x)
+        case .log: Tensors.log(x)
+        case .sigmoid: Tensors.sigmoid(x)
+        case .tanh: Tensors.tanh(x)
+        case .relu: Tensors.relu(x)
+        case .abs: Tensors.abs(x)
+        case .sin: Tensors.sin(x)
+        case .cos: Tensors.cos(x)
+        case .square: Tensors.square(x)
+        case .sqrt: Tensors.sqrt(x)
+        case .softplus: Tensors.softplus(x)
+        case .log1p: Tensors.log1p(x)
+        case .expm1: Tensors.expm1(x)
+        }
+    }
+
+    /// x̄ from ȳ, the input x and the output y: the derivative rule, one line per op.
+    func pullback<A: DerivativeAlgebra>(_ g: consuming A, x: A, y: A) -> A {
+        switch self {
+        case .negate: -g                                             // x̄ = −ȳ
+        case .exp: A.masked(reusing: g, y)                           // x̄ = ȳ ⊙ y
+        case .log: A.binaryOp(.maskedDivide, reusing: g, x)          // x̄ = ȳ / x
+        case .sigmoid: A.binaryOp(.sigmoidBackward, reusing: g, y)   // x̄ = ȳ ⊙ (y ⊙ (1 − y))
+        case .tanh: A.binaryOp(.tanhBackward, reusing: g, y)         // x̄ = ȳ ⊙ (1 − y²)
+        case .relu: A.binaryOp(.reluBackward, reusing: g, x)         // x̄ = ȳ where x > 0
+        case .abs: A.binaryOp(.absBackward, reusing: g, x)           // x̄ = ȳ ⊙ sign(x)
+        case .sin: A.masked(reusing: g, A.unaryOp(.cos, x))          // x̄ = ȳ ⊙ cos x
+        case .cos: A.masked(reusing: g, -A.unaryOp(.sin, x))         // x̄ = −ȳ ⊙ sin x
+        case .square: A.masked(reusing: g, x * 2)                    // x̄ = ȳ ⊙ 2x
+        case .sqrt: A.binaryOp(.maskedDivide, reusing: g, y * 2)     // x̄ = ȳ / (2y)
+        case .softplus: A.masked(reusing: g, A.unaryOp(.sigmoid, x)) // x̄ = ȳ ⊙ σ(x)
+        case .log1p: A.binaryOp(.maskedDivide, reusing: g, x + 1)    // x̄ = ȳ / (1 + x)
+        case .expm1: A.masked(reusing: g, y + 1)                     // x̄ = ȳ ⊙ eˣ = ȳ ⊙ (y + 1)
+        }
+    }
+}
+
+extension Variable {
+    /// Records a unary element-wise operation.
+    @inline(__always)
+    func unary(_ f: UnaryFunction) -> Variable { Variable.unaryOp(f, self) }
+}
+
+/// eˣ element-wise.
+///
+///     y = eˣ;   x̄ = ȳ ⊙ y
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func exp<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.exp) }
+
+/// The natural logarithm element-wise.
+///
+///     y = ln x;   x̄ = ȳ / x
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func log<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.log) }
+
+/// The logistic sigmoid element-wise, computed stably (σ(±1000) is exactly 1 or 0).
+///
+///     y = σ(x) = 1 / (1 + e^−x);   x̄ = ȳ ⊙ (y ⊙ (1 − y))   (the op `sigmoidBackward`)
+///
+/// The derivative y(1 − y) is formed first and then multiplied by ȳ, in the order of the
+/// textbook δ = (t − y)·f′(z), so the tape reproduces the δ rules bit for bit. Where y is
+/// exactly 0 or 1 the gradient is exactly 0, never NaN.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.sigmoid) }
+
+/// The hyperbolic tangent element-wise.
+///
+///     y = tanh x;   x̄ = ȳ ⊙ (1 − y²)   (the op `tanhBackward`)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func tanh<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.tanh) }
+
+/// The rectified linear unit element-wise.
+///
+///     y = max(x, 0);   x̄ = ȳ where x > 0, else 0 (the subgradient 0 at x = 0)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func relu<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.relu) }
+
+/// The absolute value element-wise.
+///
+///     y = |x|;   x̄ = ȳ ⊙ sign(x)   (the subgradient 0 at x = 0, as PyTorch and JAX)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func abs<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.abs) }
+
+/// The sine element-wise (radians).
+///
+///     y = sin x;   x̄ = ȳ ⊙ cos x
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func sin<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.sin) }
+
+/// The cosine element-wise (radians).
+///
+///     y = cos x;   x̄ = −ȳ ⊙ sin x
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func cos<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.cos) }
+
+/// The square element-wise.
+///
+///     y = x²;   x̄ = ȳ ⊙ 2x
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func square<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.square) }
+
+/// The square root element-wise.
+///
+///     y = √x;   x̄ = ȳ / (2y)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func sqrt<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.sqrt) }
+
+/// The softplus element-wise, computed stably (no overflow for large x).
+///
+///     y = ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|);   x̄ = ȳ ⊙ σ(x)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func softplus<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.softplus) }
+
+/// ln(1 + x) element-wise, accurate for small x.
+///
+///     y = ln(1 + x);   x̄ = ȳ / (1 + x)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func log1p<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.log1p) }
+
+/// eˣ − 1 element-wise, accurate for small x.
+///
+///     y = eˣ − 1;   x̄ = ȳ ⊙ eˣ = ȳ ⊙ (y + 1)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func expm1<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.expm1) }
