@@ -25,7 +25,7 @@ let package = Package(
         // Release-mode benchmarks (swift run -c release Benchmarks); not part of any product.
         .executableTarget(name: "Benchmarks", dependencies: ["Tensors", "Autodiff"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Tensors"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DeltaRuleTests", dependencies: ["DeltaRule", "NeuralNetworks", "Autodiff", "Tensors"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "DeltaRule", "Autodiff", "Tensors"]),
         .testTarget(name: "ReferenceModelsTests", dependencies: ["ReferenceModels", "Backprop"]),

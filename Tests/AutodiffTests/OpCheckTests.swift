@@ -19,6 +19,13 @@ struct OpCase: CustomTestStringConvertible, Sendable {
 }
 
 let positive = 0.5...2.0
+
+/// x³ as a user-defined operation whose VJP is written on variables (differentiable again).
+func cube(_ x: Variable<Double>) -> Variable<Double> {
+    CustomOperation<Double>(
+        name: "cube", forward: { x in x[0] * x[0] * x[0] },
+        differentiableVJP: { x, _, g in [g * x[0] * x[0] * 3] })(x)
+}
 let anywhere = -2.0...2.0
 
 /// Element-wise unary ops again on rank 0, rank 1 and rank 3, so every op sees several shapes.
@@ -41,6 +48,9 @@ let unaryShapeCases: [OpCase] = [[], [6], [2, 3, 2]].flatMap { shape -> [OpCase]
         OpCase(name: "divide broadcast", shapes: [[1], shape], range: positive) { $0[0] / $0[1] },
         OpCase(name: "sum", shapes: [shape], range: anywhere) { $0[0].sum() },
         OpCase(name: "mean", shapes: [shape], range: anywhere) { $0[0].mean() },
+        OpCase(name: "softplus", shapes: [shape], range: -3...3) { softplus($0[0]) },
+        OpCase(name: "log1p", shapes: [shape], range: -0.5...2) { log1p($0[0]) },
+        OpCase(name: "expm1", shapes: [shape], range: anywhere) { expm1($0[0]) },
     ]
 }
 
@@ -116,6 +126,11 @@ let opCases: [OpCase] = unaryShapeCases + [
     OpCase(name: "meanSquaredError", shapes: [[2, 3]], range: anywhere) {
         meanSquaredError(predictions: $0[0], targets: Tensor([[1, 0, 2], [0, 1, -1]]))
     },
+    OpCase(name: "broadcast", shapes: [[3, 1]], range: anywhere) { $0[0].broadcast(toShape: [2, 3, 4]) },
+    OpCase(name: "sum(toShape:)", shapes: [[2, 3, 4]], range: anywhere) { $0[0].sum(toShape: [3, 1]) },
+    OpCase(name: "slice", shapes: [[3, 5]], range: anywhere) { $0[0].slice(1..<4, alongAxis: 1) },
+    OpCase(name: "padded", shapes: [[2, 3]], range: anywhere) { $0[0].padded(alongAxis: 0, before: 1, after: 2) },
+    OpCase(name: "custom with a differentiable VJP", shapes: [[2, 3]], range: anywhere) { cube($0[0]) },
     OpCase(name: "composite: 2-layer network", shapes: [[4, 3], [3, 5], [5], [5, 2]], range: anywhere) {
         let h = tanh(matmul($0[0], $0[1]).addingBias($0[2]))
         return (sigmoid(matmul(h, $0[3])) * 2 + 1).sum(alongAxes: [1])

@@ -8,7 +8,8 @@ import Tensors
 @usableFromInline
 enum BinaryFunction: String, CaseIterable, Sendable {
     case add, subtract, multiply, divide, addBias
-    /// a ⊙ b with exactly 0 where a is 0 (Note [Zero upstream]); a is an upstream adjoint.
+    /// a ⊙ b with exactly 0 where a is 0, and where b is 0 against an infinite a (Note [Zero
+    /// upstream]); a is an upstream adjoint.
     case maskedMultiply
     /// a / b with exactly 0 where a is 0.
     case maskedDivide
@@ -21,7 +22,10 @@ enum BinaryFunction: String, CaseIterable, Sendable {
     /// abs's backward: a ⊙ sign(b), 0 at b = 0.
     case absBackward
 
-    @inline(__always) static func maskedProduct<S: TensorScalar>(_ g: S, _ d: S) -> S { g == 0 ? 0 : g * d }
+    /// g·d with 0·x = 0 for every x and ∞·0 = 0 (Note [Zero upstream]); NaN still propagates.
+    @inline(__always) static func maskedProduct<S: TensorScalar>(_ g: S, _ d: S) -> S {
+        g == 0 || (d == 0 && g.isInfinite) ? 0 : g * d
+    }
     @inline(__always) static func maskedQuotient<S: TensorScalar>(_ g: S, _ d: S) -> S { g == 0 ? 0 : g / d }
     @inline(__always) static func sigmoidDerivative<S: TensorScalar>(_ g: S, _ y: S) -> S { maskedProduct(g, y * (1 - y)) }
     @inline(__always) static func tanhDerivative<S: TensorScalar>(_ g: S, _ y: S) -> S { maskedProduct(g, 1 - y * y) }
@@ -77,8 +81,9 @@ enum BinaryFunction: String, CaseIterable, Sendable {
             return (needs.0 ? A.masked(g, reciprocal).summed(toShape: a.shape) : nil,
                     needs.1 ? A.masked(A.masked(g, -y), reciprocal).summed(toShape: b.shape) : nil)
         case .maskedDivide:               // ā = Σ_broadcast(z̄ / b),   b̄ = Σ_broadcast(z̄ ⊙ (−z / b))
+            // −z / b masked too: exactly 0 where a (so z) is 0, even at b = 0.
             return (needs.0 ? A.binaryOp(.maskedDivide, g, b).summed(toShape: a.shape) : nil,
-                    needs.1 ? A.masked(g, -y / b).summed(toShape: b.shape) : nil)
+                    needs.1 ? A.masked(g, A.binaryOp(.maskedDivide, -y, b)).summed(toShape: b.shape) : nil)
         case .addBias:                    // x̄ = z̄,   b̄ⱼ = Σᵢ z̄ᵢⱼ
             return (needs.0 ? g : nil, needs.1 ? g.summed(toShape: b.shape) : nil)
         case .sigmoidBackward:            // ḡ = z̄ ⊙ y(1 − y),   ȳ = z̄ ⊙ g ⊙ (1 − 2y)

@@ -9,6 +9,9 @@ import Tensors
 // upstream through a masked op (`maskedMultiply`, `maskedDivide`, the fused backward ops,
 // matmul's masked form) whose own rule masks its upstream again. Without this, 0·∞ = NaN
 // would leak into the adjoints of an untaken `select` branch (`where(x > 0, log(x), 0)`).
+// At order 2 and beyond the zero may sit in either factor of a masked product (a first-order
+// adjoint that was 0 meets a second-order upstream that is ∞), so `maskedMultiply` takes
+// 0·∞ = 0 on both sides — the convention of measure theory — and NaN still propagates.
 
 /// The element-wise functions of one input.
 @usableFromInline
