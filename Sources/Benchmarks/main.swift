@@ -119,6 +119,17 @@ for r in benchReverse(quick: quick) {
     log.reverse(r)
 }
 
+// Higher order: HVP and JVP against one gradient of the same objective, same run.
+let higher = benchHigherOrder(quick: quick)
+if json {
+    print(String(decoding: try! JSONSerialization.data(withJSONObject: [
+        "bench": "higher_order", "gradient_ms": higher.gradientMs, "hvp_ms": higher.hvpMs, "jvp_ms": higher.jvpMs,
+        "hvp_over_gradient": higher.hvpRatio, "jvp_over_gradient": higher.jvpRatio], options: [.sortedKeys]), as: UTF8.self))
+} else {
+    print(String(format: "higher order (400-25-10, m = 5000): gradient %.2f ms, HVP %.2f ms (%.2f× a gradient), JVP %.2f ms (%.2f×)",
+                 higher.gradientMs, higher.hvpMs, higher.hvpRatio, higher.jvpMs, higher.jvpRatio))
+}
+
 if json {
     for t in report.targets() {
         var o: [String: Any] = ["bench": "target", "target": t.target, "measured": t.measured]

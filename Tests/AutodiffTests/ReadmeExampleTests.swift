@@ -35,5 +35,19 @@ struct ReadmeExampleTests {
             vjp: { x, _, upstream in [upstream * sigmoid(x[0])] })
         let y = softplus(z).sum()
         #expect(tape.gradient(of: y, wrt: [z])[0] == sigmoid(z.value))
+
+        // Higher order, as in the README.
+        let gW = tape.gradient(of: loss, wrt: [W], creatingGraph: true)[0]
+        let penalty = (gW * gW).sum()
+        let dPenalty = tape.gradient(of: penalty, wrt: [W])[0]
+        #expect(gW.value == g[0] && dPenalty.shape == [2, 2])
+        let v = Tensor<Double>(ones: [2, 2])
+        let hv = hessianVectorProduct(at: W.value, along: v) { W in
+            let z = matmul(W.tape.constant(x.value), W) + W.tape.constant(b.value)
+            return (sigmoid(z) * sigmoid(z)).sum() * 0.5
+        }
+        #expect(hv.shape == [2, 2] && hv.scalars.allSatisfy(\.isFinite))
+        let (yValue, jv) = valueWithDifferential(at: W.value, along: v) { W in sigmoid(W) }
+        #expect(yValue == sigmoid(W.value) && jv == sigmoid(W.value) * (1 - sigmoid(W.value)))
     }
 }
