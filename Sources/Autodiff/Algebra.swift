@@ -29,12 +29,12 @@ protocol DerivativeAlgebra {
 
     static func unaryOp(_ f: UnaryFunction, _ x: Self) -> Self
     static func scalarOp(_ f: ScalarFunction, _ x: Self, _ c: Scalar) -> Self
-    /// ``scalarOp(_:_:_:)`` where the caller gives `x` up.
-    static func scalarOp(_ f: ScalarFunction, reusing x: consuming Self, _ c: Scalar) -> Self
+    /// ``scalarOp(_:_:_:)`` that may overwrite `x` (an eager tensor does, in place: Note [Owned
+    /// upstream]); the caller passes a value it no longer needs.
+    static func scalarOp(_ f: ScalarFunction, reusing x: inout Self, _ c: Scalar) -> Self
     static func binaryOp(_ f: BinaryFunction, _ a: Self, _ b: Self) -> Self
-    /// ``binaryOp(_:_:_:)`` where the caller gives `a` up: an eager tensor may overwrite it
-    /// (Note [Owned upstream] in ReversePass.swift).
-    static func binaryOp(_ f: BinaryFunction, reusing a: consuming Self, _ b: Self) -> Self
+    /// ``binaryOp(_:_:_:)`` that may overwrite `a` (Note [Owned upstream] in ReversePass.swift).
+    static func binaryOp(_ f: BinaryFunction, reusing a: inout Self, _ b: Self) -> Self
     static func matmulOp(_ a: Self, _ b: Self, _ form: MatmulForm) -> Self
     static func reductionOp(_ f: Reduction, _ x: Self, axes: [Int], keepingDimensions: Bool) -> Self
     static func axisOp(_ f: AxisFunction, _ x: Self, axis: Int) -> Self
@@ -61,8 +61,8 @@ extension DerivativeAlgebra {
     /// ȳ ⊙ d with exactly 0 wherever ȳ is 0 (Note [Zero upstream]), broadcasting.
     @inline(__always) static func masked(_ g: Self, _ d: Self) -> Self { binaryOp(.maskedMultiply, g, d) }
     /// ``masked(_:_:)`` that may overwrite `g`.
-    @inline(__always) static func masked(reusing g: consuming Self, _ d: Self) -> Self {
-        binaryOp(.maskedMultiply, reusing: g, d)
+    @inline(__always) static func masked(reusing g: inout Self, _ d: Self) -> Self {
+        binaryOp(.maskedMultiply, reusing: &g, d)
     }
 
     /// The sum down to a shape this value was broadcast from; itself when the shapes agree.
@@ -88,16 +88,14 @@ extension Tensor: DerivativeAlgebra {
 
     static func unaryOp(_ f: UnaryFunction, _ x: Tensor) -> Tensor { f.forward(x) }
     static func scalarOp(_ f: ScalarFunction, _ x: Tensor, _ c: Scalar) -> Tensor { f.forward(x, c) }
-    static func scalarOp(_ f: ScalarFunction, reusing x: consuming Tensor, _ c: Scalar) -> Tensor {
-        var x = x
+    static func scalarOp(_ f: ScalarFunction, reusing x: inout Tensor, _ c: Scalar) -> Tensor {
         if !f.forward(inPlace: &x, c) { return f.forward(x, c) }
         return x
     }
     static func binaryOp(_ f: BinaryFunction, _ a: Tensor, _ b: Tensor) -> Tensor {
         f.forward(a, b, file: #fileID, line: #line)
     }
-    static func binaryOp(_ f: BinaryFunction, reusing a: consuming Tensor, _ b: Tensor) -> Tensor {
-        var a = a
+    static func binaryOp(_ f: BinaryFunction, reusing a: inout Tensor, _ b: Tensor) -> Tensor {
         if !f.forward(inPlace: &a, b) { return f.forward(a, b, file: #fileID, line: #line) }
         return a
     }
@@ -141,13 +139,13 @@ extension Variable: DerivativeAlgebra {
     static func scalarOp(_ f: ScalarFunction, _ x: Variable, _ c: Scalar) -> Variable {
         x.tape.record(.scalar(f, x.index, c), value: f.forward(x.value, c), needsGradient: x.needsGradient)
     }
-    static func scalarOp(_ f: ScalarFunction, reusing x: consuming Variable, _ c: Scalar) -> Variable {
+    static func scalarOp(_ f: ScalarFunction, reusing x: inout Variable, _ c: Scalar) -> Variable {
         scalarOp(f, x, c)
     }
     static func binaryOp(_ f: BinaryFunction, _ a: Variable, _ b: Variable) -> Variable {
         a.recordBinary(f, b, file: #fileID, line: #line)
     }
-    static func binaryOp(_ f: BinaryFunction, reusing a: consuming Variable, _ b: Variable) -> Variable {
+    static func binaryOp(_ f: BinaryFunction, reusing a: inout Variable, _ b: Variable) -> Variable {
         a.recordBinary(f, b, file: #fileID, line: #line)
     }
     static func matmulOp(_ a: Variable, _ b: Variable, _ form: MatmulForm) -> Variable {

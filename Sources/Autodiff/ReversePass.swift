@@ -128,8 +128,8 @@ extension Tape {
             while i >= lowest {
                 defer { i -= 1 }
                 guard storage.pointee.base[i].needsGradient, adjoints[i] != nil else { continue }
-                let upstream = isWanted[i] ? adjoints[i]! : adjoints[i].take()!
-                backpropagate(i, upstream: upstream, into: adjoints)
+                var upstream = isWanted[i] ? adjoints[i]! : adjoints[i].take()!
+                backpropagate(i, upstream: &upstream, into: adjoints)
             }
         }
         if !storage.pointee.base[top].needsGradient { adjoints[top] = nil }  // only the seed skips `accumulate`
@@ -156,7 +156,7 @@ extension Tape {
     /// whole derivative inventory, one line per family; each rule is written in `Ops/` beside
     /// its forward.
     @inline(__always)
-    func backpropagate<A: DerivativeAlgebra>(_ i: Int, upstream g: consuming A,
+    func backpropagate<A: DerivativeAlgebra>(_ i: Int, upstream g: inout A,
                                              into adjoints: UnsafeMutableBufferPointer<A?>) where A.Scalar == Scalar {
         let op = storage.pointee.base[i].op
         @inline(__always) func x(_ j: Int) -> A { A.operand(j, on: self) }
@@ -165,8 +165,8 @@ extension Tape {
         @inline(__always) func addIfAny(_ t: consuming A?, _ j: Int) { if let t { accumulate(t, into: j, from: op, adjoints) } }
         switch op {
         case .leaf: break
-        case .unary(let f, let a): add(f.pullback(g, x: x(a), y: x(i)), a)
-        case .scalar(let f, let a, let c): add(f.pullback(g, x: x(a), y: x(i), c), a)
+        case .unary(let f, let a): add(f.pullback(&g, x: x(a), y: x(i)), a)
+        case .scalar(let f, let a, let c): add(f.pullback(&g, x: x(a), y: x(i), c), a)
         case .binary(let f, let a, let b):
             let (ga, gb) = f.pullback(g, x(a), x(b), y: x(i), needs: (needs(a), needs(b)))
             addIfAny(ga, a)

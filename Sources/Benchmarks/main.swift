@@ -17,6 +17,14 @@ if arguments.contains("--profile-chain") {
     }
     exit(0)
 }
+// --profile-reverse: only the reverse pass over one recorded 10,000-op chain, for callgrind.
+if arguments.contains("--profile-reverse") {
+    let tape = Tape<Double>()
+    let x = tape.variable(Tensor(1.0))
+    let y = scalarChain(tape, x, ops: 10_000)
+    for _ in 0..<100 { blackHole(tape.gradient(of: y, wrt: [x])) }
+    exit(0)
+}
 // --profile-xor, --profile-ng, --profile-mnist: only one training step, repeated, for callgrind.
 if arguments.contains("--profile-xor") {
     var net = xorNet()
@@ -54,7 +62,7 @@ if arguments.contains("--profile-mnist") {
     for _ in 0..<20 { blackHole(net.step(&net)) }
     exit(0)
 }
-for a in arguments where !["--quick", "--json", "--write-docs", "--help"].contains(a) {
+for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help"].contains(a) {
     FileHandle.standardError.write(Data("unknown option \(a)\n".utf8))
     exit(2)
 }

@@ -35,18 +35,18 @@ enum ScalarFunction: String, CaseIterable, Sendable {
 
     /// x̄ from ȳ, x, y and c.
     @inline(__always)
-    func pullback<A: DerivativeAlgebra>(_ g: consuming A, x: @autoclosure () -> A, y: @autoclosure () -> A,
+    func pullback<A: DerivativeAlgebra>(_ g: inout A, x: @autoclosure () -> A, y: @autoclosure () -> A,
                                         _ c: A.Scalar) -> A {
         switch self {
         case .addScalar: return g                                            // x̄ = ȳ
-        case .multiplyScalar: return A.scalarOp(.multiplyScalar, reusing: g, c)  // x̄ = c·ȳ
-        case .divideByScalar: return A.scalarOp(.divideByScalar, reusing: g, c)  // x̄ = ȳ / c
-        case .scalarDivide: return A.masked(reusing: g, -y() / x())             // x̄ = −ȳ ⊙ y / x
+        case .multiplyScalar: return A.scalarOp(.multiplyScalar, reusing: &g, c)  // x̄ = c·ȳ
+        case .divideByScalar: return A.scalarOp(.divideByScalar, reusing: &g, c)  // x̄ = ȳ / c
+        case .scalarDivide: return A.masked(reusing: &g, -y() / x())             // x̄ = −ȳ ⊙ y / x
         case .pow:                                                            // x̄ = ȳ ⊙ p·xᵖ⁻¹
             if c == 0 { return g.lifted(Tensor(zeros: x().shape)) }  // y = 1: and 0·x⁻¹ would be NaN at 0
             if c == 1 { return g }
-            if c == 2 { return A.masked(reusing: g, x() * 2) }
-            return A.masked(reusing: g, A.scalarOp(.pow, x(), c - 1) * c)
+            if c == 2 { return A.masked(reusing: &g, x() * 2) }
+            return A.masked(reusing: &g, A.scalarOp(.pow, x(), c - 1) * c)
         }
     }
 }

@@ -44,22 +44,22 @@ enum UnaryFunction: String, CaseIterable, Sendable {
     /// x̄ from ȳ, the input x and the output y: the derivative rule, one line per op.
     /// `x` and `y` are read only by the rules that use them (no copy of an unused tensor).
     @inline(__always)
-    func pullback<A: DerivativeAlgebra>(_ g: consuming A, x: @autoclosure () -> A, y: @autoclosure () -> A) -> A {
+    func pullback<A: DerivativeAlgebra>(_ g: inout A, x: @autoclosure () -> A, y: @autoclosure () -> A) -> A {
         switch self {
         case .negate: -g                                             // x̄ = −ȳ
-        case .exp: A.masked(reusing: g, y())                           // x̄ = ȳ ⊙ y
-        case .log: A.binaryOp(.maskedDivide, reusing: g, x())          // x̄ = ȳ / x
-        case .sigmoid: A.binaryOp(.sigmoidBackward, reusing: g, y())   // x̄ = ȳ ⊙ (y ⊙ (1 − y))
-        case .tanh: A.binaryOp(.tanhBackward, reusing: g, y())         // x̄ = ȳ ⊙ (1 − y²)
-        case .relu: A.binaryOp(.reluBackward, reusing: g, x())         // x̄ = ȳ where x > 0
-        case .abs: A.binaryOp(.absBackward, reusing: g, x())           // x̄ = ȳ ⊙ sign(x)
-        case .sin: A.masked(reusing: g, A.unaryOp(.cos, x()))          // x̄ = ȳ ⊙ cos x
-        case .cos: A.masked(reusing: g, -A.unaryOp(.sin, x()))         // x̄ = −ȳ ⊙ sin x
-        case .square: A.masked(reusing: g, x() * 2)                    // x̄ = ȳ ⊙ 2x
-        case .sqrt: A.binaryOp(.maskedDivide, reusing: g, y() * 2)     // x̄ = ȳ / (2y)
-        case .softplus: A.masked(reusing: g, A.unaryOp(.sigmoid, x())) // x̄ = ȳ ⊙ σ(x)
-        case .log1p: A.binaryOp(.maskedDivide, reusing: g, x() + 1)    // x̄ = ȳ / (1 + x)
-        case .expm1: A.masked(reusing: g, y() + 1)                     // x̄ = ȳ ⊙ eˣ = ȳ ⊙ (y + 1)
+        case .exp: A.masked(reusing: &g, y())                           // x̄ = ȳ ⊙ y
+        case .log: A.binaryOp(.maskedDivide, reusing: &g, x())          // x̄ = ȳ / x
+        case .sigmoid: A.binaryOp(.sigmoidBackward, reusing: &g, y())   // x̄ = ȳ ⊙ (y ⊙ (1 − y))
+        case .tanh: A.binaryOp(.tanhBackward, reusing: &g, y())         // x̄ = ȳ ⊙ (1 − y²)
+        case .relu: A.binaryOp(.reluBackward, reusing: &g, x())         // x̄ = ȳ where x > 0
+        case .abs: A.binaryOp(.absBackward, reusing: &g, x())           // x̄ = ȳ ⊙ sign(x)
+        case .sin: A.masked(reusing: &g, A.unaryOp(.cos, x()))          // x̄ = ȳ ⊙ cos x
+        case .cos: A.masked(reusing: &g, -A.unaryOp(.sin, x()))         // x̄ = −ȳ ⊙ sin x
+        case .square: A.masked(reusing: &g, x() * 2)                    // x̄ = ȳ ⊙ 2x
+        case .sqrt: A.binaryOp(.maskedDivide, reusing: &g, y() * 2)     // x̄ = ȳ / (2y)
+        case .softplus: A.masked(reusing: &g, A.unaryOp(.sigmoid, x())) // x̄ = ȳ ⊙ σ(x)
+        case .log1p: A.binaryOp(.maskedDivide, reusing: &g, x() + 1)    // x̄ = ȳ / (1 + x)
+        case .expm1: A.masked(reusing: &g, y() + 1)                     // x̄ = ȳ ⊙ eˣ = ȳ ⊙ (y + 1)
         }
     }
 }
