@@ -41,7 +41,7 @@ protocol DerivativeAlgebra {
     static func shapeOp(_ f: ShapeFunction, _ x: Self, _ parameters: [Int]) -> Self
     static func argmaxOp(_ f: ArgmaxFunction, _ x: Self, _ indices: ArgmaxIndices) -> Self
     static func selectOp(_ a: Self, _ b: Self, condition: Tensor<Scalar>) -> Self
-    static func lossOp(_ f: LossFunction, _ xs: [Self], _ parameters: LossParameters<Scalar>) -> Self
+    static func lossOp(_ f: LossFunction, _ x: Self, upstream: Self?, _ parameters: LossParameters<Scalar>) -> Self
     static func naryOp(_ f: NaryFunction<Scalar>, _ xs: [Self]) -> Self
     /// The adjoints of a custom operation's inputs (its user-supplied VJP).
     static func customPullback(_ op: CustomOperation<Scalar>, inputs: [Self], output: Self, upstream: Self) -> [Self]
@@ -115,8 +115,8 @@ extension Tensor: DerivativeAlgebra {
     static func selectOp(_ a: Tensor, _ b: Tensor, condition: Tensor) -> Tensor {
         Tensors.select(condition, a, b)
     }
-    static func lossOp(_ f: LossFunction, _ xs: [Tensor], _ parameters: LossParameters<Scalar>) -> Tensor {
-        f.forward(xs, parameters)
+    static func lossOp(_ f: LossFunction, _ x: Tensor, upstream: Tensor?, _ parameters: LossParameters<Scalar>) -> Tensor {
+        f.forward(x, upstream: upstream, parameters)
     }
     static func naryOp(_ f: NaryFunction<Scalar>, _ xs: [Tensor]) -> Tensor {
         f.forward(xs, file: #fileID, line: #line)
@@ -170,9 +170,10 @@ extension Variable: DerivativeAlgebra {
         a.tape.record(.select(a.index, b.index, condition: condition), value: Tensors.select(condition, a.value, b.value),
                       needsGradient: a.needsGradient || b.needsGradient)
     }
-    static func lossOp(_ f: LossFunction, _ xs: [Variable], _ parameters: LossParameters<Scalar>) -> Variable {
-        xs[0].tape.record(.loss(f, xs.map(\.index), parameters), value: f.forward(xs.map(\.value), parameters),
-                          needsGradient: xs.contains(where: \.needsGradient))
+    static func lossOp(_ f: LossFunction, _ x: Variable, upstream: Variable?, _ parameters: LossParameters<Scalar>) -> Variable {
+        x.tape.record(.loss(f, x.index, upstream: upstream?.index, parameters),
+                      value: f.forward(x.value, upstream: upstream?.value, parameters),
+                      needsGradient: x.needsGradient || upstream?.needsGradient == true)
     }
     static func naryOp(_ f: NaryFunction<Scalar>, _ xs: [Variable]) -> Variable {
         xs[0].tape.record(.nary(f, xs.map(\.index)), value: f.forward(xs.map(\.value), file: #fileID, line: #line),

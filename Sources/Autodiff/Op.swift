@@ -37,9 +37,9 @@ enum Op<Scalar: TensorScalar> {
     indirect case argmax(ArgmaxFunction, Int, ArgmaxIndices)
     /// Element-wise choice between two inputs by a constant condition.
     indirect case select(Int, Int, condition: Tensor<Scalar>)
-    /// A fused loss of one input (logits or predictions), or its fused backward op of two
-    /// inputs (the upstream and the logits).
-    indirect case loss(LossFunction, [Int], LossParameters<Scalar>)
+    /// A fused loss of its logits or predictions, or its fused backward op (inputs: the
+    /// upstream, then the logits or predictions).
+    indirect case loss(LossFunction, Int, upstream: Int?, LossParameters<Scalar>)
     /// Any number of inputs: concatenation and user-defined operations.
     indirect case nary(NaryFunction<Scalar>, [Int])
 
@@ -56,7 +56,7 @@ enum Op<Scalar: TensorScalar> {
         case .shape(let f, _, _): f.rawValue
         case .argmax(let f, _, _): f.rawValue
         case .select: "select"
-        case .loss(let f, _, _): f.rawValue
+        case .loss(let f, _, _, _): f.rawValue
         case .nary(let f, _): f.name
         }
     }
@@ -69,7 +69,8 @@ enum Op<Scalar: TensorScalar> {
              .shape(_, let x, _), .argmax(_, let x, _):
             [x]
         case .binary(_, let a, let b), .matmul(let a, let b, _), .select(let a, let b, _): [a, b]
-        case .loss(_, let xs, _), .nary(_, let xs): xs
+        case .loss(_, let x, let upstream, _): upstream.map { [$0, x] } ?? [x]
+        case .nary(_, let xs): xs
         }
     }
 }

@@ -183,8 +183,11 @@ extension Tape {
             let (ga, gb) = Op<Scalar>.selectPullback(g, x(a), x(b), condition: c, needs: (needs(a), needs(b)))
             addIfAny(ga, a)
             addIfAny(gb, b)
-        case .loss(let f, let xs, let p):
-            for (j, t) in Swift.zip(xs, f.pullback(g, xs.map(x), p, needs: xs.map(needs))) { addIfAny(t, j) }
+        case .loss(let f, let a, let upstream, let p):
+            let (gx, gu) = f.pullback(g, x: x(a), upstream: upstream.map(x), p,
+                                      needs: (needs(a), upstream.map(needs) ?? false))
+            addIfAny(gx, a)
+            if let u = upstream { addIfAny(gu, u) }
         case .nary(let f, let xs):
             let grads = f.pullback(g, xs.map(x), y: x(i), needs: xs.map(needs))
             if grads.count != xs.count, case .custom(let custom) = f {

@@ -66,32 +66,39 @@ enum BinaryFunction: String, CaseIterable, Sendable {
         return true
     }
 
-    /// (ā, b̄) from z̄ = `g`, the inputs and the output y; nil for an input that needs none.
-    func pullback<A: DerivativeAlgebra>(_ g: A, _ a: A, _ b: A, y: A, needs: (Bool, Bool)) -> (A?, A?) {
+    /// (ā, b̄) from z̄ = `g`, the inputs and the output y (read only by the rules that use
+    /// them); nil for an input that needs none.
+    @inline(__always)
+    func pullback<A: DerivativeAlgebra>(_ g: A, _ a: @autoclosure () -> A, _ b: @autoclosure () -> A,
+                                        y: @autoclosure () -> A, needs: (Bool, Bool)) -> (A?, A?) {
         switch self {
         case .add:                        // ā = Σ_broadcast z̄,   b̄ = Σ_broadcast z̄
-            return (needs.0 ? g.summed(toShape: a.shape) : nil, needs.1 ? g.summed(toShape: b.shape) : nil)
+            return (needs.0 ? g.summed(toShape: a().shape) : nil, needs.1 ? g.summed(toShape: b().shape) : nil)
         case .subtract:                   // ā = Σ_broadcast z̄,   b̄ = −Σ_broadcast z̄
-            return (needs.0 ? g.summed(toShape: a.shape) : nil, needs.1 ? (-g).summed(toShape: b.shape) : nil)
+            return (needs.0 ? g.summed(toShape: a().shape) : nil, needs.1 ? (-g).summed(toShape: b().shape) : nil)
         case .multiply, .maskedMultiply:  // ā = Σ_broadcast(z̄ ⊙ b),   b̄ = Σ_broadcast(z̄ ⊙ a)
+            let a = a(), b = b()
             return (needs.0 ? A.masked(g, b).summed(toShape: a.shape) : nil,
                     needs.1 ? A.masked(g, a).summed(toShape: b.shape) : nil)
         case .divide:                     // ā = Σ_broadcast(z̄ ⊙ (1/b)),   b̄ = Σ_broadcast(z̄ ⊙ (−z) ⊙ (1/b))
-            let reciprocal = A.scalarOp(.scalarDivide, b, 1)
-            return (needs.0 ? A.masked(g, reciprocal).summed(toShape: a.shape) : nil,
-                    needs.1 ? A.masked(A.masked(g, -y), reciprocal).summed(toShape: b.shape) : nil)
+            let b = b(), reciprocal = A.scalarOp(.scalarDivide, b, 1)
+            return (needs.0 ? A.masked(g, reciprocal).summed(toShape: a().shape) : nil,
+                    needs.1 ? A.masked(A.masked(g, -y()), reciprocal).summed(toShape: b.shape) : nil)
         case .maskedDivide:               // ā = Σ_broadcast(z̄ / b),   b̄ = Σ_broadcast(z̄ ⊙ (−z / b))
             // −z / b masked too: exactly 0 where a (so z) is 0, even at b = 0.
-            return (needs.0 ? A.binaryOp(.maskedDivide, g, b).summed(toShape: a.shape) : nil,
-                    needs.1 ? A.masked(g, A.binaryOp(.maskedDivide, -y, b)).summed(toShape: b.shape) : nil)
+            let b = b()
+            return (needs.0 ? A.binaryOp(.maskedDivide, g, b).summed(toShape: a().shape) : nil,
+                    needs.1 ? A.masked(g, A.binaryOp(.maskedDivide, -y(), b)).summed(toShape: b.shape) : nil)
         case .addBias:                    // x̄ = z̄,   b̄ⱼ = Σᵢ z̄ᵢⱼ
-            return (needs.0 ? g : nil, needs.1 ? g.summed(toShape: b.shape) : nil)
+            return (needs.0 ? g : nil, needs.1 ? g.summed(toShape: b().shape) : nil)
         case .sigmoidBackward:            // ḡ = z̄ ⊙ y(1 − y),   ȳ = z̄ ⊙ g ⊙ (1 − 2y)
-            return (needs.0 ? A.binaryOp(.sigmoidBackward, g, b) : nil, needs.1 ? A.masked(g, a * (b * -2 + 1)) : nil)
+            let b = b()
+            return (needs.0 ? A.binaryOp(.sigmoidBackward, g, b) : nil, needs.1 ? A.masked(g, a() * (b * -2 + 1)) : nil)
         case .tanhBackward:               // ḡ = z̄ ⊙ (1 − y²),   ȳ = z̄ ⊙ g ⊙ (−2y)
-            return (needs.0 ? A.binaryOp(.tanhBackward, g, b) : nil, needs.1 ? A.masked(g, a * (b * -2)) : nil)
+            let b = b()
+            return (needs.0 ? A.binaryOp(.tanhBackward, g, b) : nil, needs.1 ? A.masked(g, a() * (b * -2)) : nil)
         case .reluBackward, .absBackward: // ḡ = the same mask of z̄; the mask is piecewise constant in x
-            return (needs.0 ? A.binaryOp(self, g, b) : nil, nil)
+            return (needs.0 ? A.binaryOp(self, g, b()) : nil, nil)
         }
     }
 }

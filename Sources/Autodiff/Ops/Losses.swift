@@ -32,8 +32,8 @@ struct LossParameters<Scalar: TensorScalar> {
     var probabilities: Tensor<Scalar>? = nil
 }
 
-/// The fused losses (inputs: the logits or predictions) and their fused backward ops (inputs:
-/// the upstream J̄, then the logits).
+/// The fused losses (input: the logits or predictions x) and their fused backward ops (inputs:
+/// the upstream J̄, a rank-0 value, and x). Every backward op is masked in J̄ (Note [Zero upstream]).
 @usableFromInline
 enum LossFunction: String, CaseIterable, Sendable {
     case sigmoidCrossEntropy, softmaxCrossEntropy, halfSumOfSquares, meanSquaredError
@@ -41,52 +41,73 @@ enum LossFunction: String, CaseIterable, Sendable {
     case sigmoidCrossEntropyBackward
     /// z̄ = J̄·(softmax(z) − y)/m.
     case softmaxCrossEntropyBackward
+    /// ȳ = Ē·(y − t).
+    case halfSumOfSquaresBackward
+    /// ȳ = L̄·2(y − t)/N.
+    case meanSquaredErrorBackward
 
-    /// The forward kernel, computed stably.
-    func forward<S>(_ xs: [Tensor<S>], _ p: LossParameters<S>) -> Tensor<S> {
-        let m = S(p.examples)
+    /// The backward op of a loss (nil for a backward op).
+    var backward: LossFunction? {
         switch self {
-        case .sigmoidCrossEntropy:
-            let terms = xs[0].zip(p.labels) { z, y in Swift.max(z, 0) - z * y + S.log1p(S.exp(-Swift.abs(z))) }
-            return Tensor(terms.sum().scalar / m)
-        case .softmaxCrossEntropy:
-            return Tensor(-(p.labels * xs[0].logSoftmax(alongAxis: -1)).sum().scalar / m)
-        case .halfSumOfSquares:
-            return Tensor(xs[0].zip(p.labels) { y, t in (t - y) * (t - y) }.sum().scalar / 2)
-        case .meanSquaredError:
-            let n = S(Swift.max(xs[0].count, 1))
-            return Tensor(xs[0].zip(p.labels) { y, t in (y - t) * (y - t) }.sum().scalar / n)
-        case .sigmoidCrossEntropyBackward:
-            let scale = xs[0].scalar / m
-            return xs[1].zip(p.labels) { z, y in (sigmoidScalar(z) - y) * scale }
-        case .softmaxCrossEntropyBackward:
-            let scale = xs[0].scalar / m
-            return (p.probabilities ?? xs[1].softmax(alongAxis: -1)).zip(p.labels) { p, y in (p - y) * scale }
+        case .sigmoidCrossEntropy: .sigmoidCrossEntropyBackward
+        case .softmaxCrossEntropy: .softmaxCrossEntropyBackward
+        case .halfSumOfSquares: .halfSumOfSquaresBackward
+        case .meanSquaredError: .meanSquaredErrorBackward
+        default: nil
         }
     }
 
-    /// The inputs' adjoints from the upstream `g` (nil where none is needed).
-    func pullback<A: DerivativeAlgebra>(_ g: A, _ xs: [A], _ p: LossParameters<A.Scalar>, needs: [Bool]) -> [A?] {
-        let m = A.Scalar(p.examples)
-        let labels = g.lifted(p.labels)
-        func total(_ x: A) -> A { A.reductionOp(.sum, x, axes: Array(0..<x.shape.count), keepingDimensions: false) }
+    /// The forward kernel, computed stably; `upstream` is J̄ for the backward ops.
+    func forward<S>(_ x: Tensor<S>, upstream: Tensor<S>?, _ p: LossParameters<S>) -> Tensor<S> {
+        let m = S(p.examples)
+        let j = upstream?.scalar ?? 0
         switch self {
-        case .sigmoidCrossEntropy, .softmaxCrossEntropy:  // z̄ = the fused backward op
-            let backward: LossFunction = self == .sigmoidCrossEntropy ? .sigmoidCrossEntropyBackward : .softmaxCrossEntropyBackward
-            return [A.lossOp(backward, [g, xs[0]], p)]
-        case .halfSumOfSquares:                           // ȳ = Ē·(y − t)
-            return [A.masked(g, xs[0] - labels)]
-        case .meanSquaredError:                           // ȳ = L̄·2(y − t)/N
-            return [A.masked(g * 2 / A.Scalar(Swift.max(Shape.count(xs[0].shape), 1)), xs[0] - labels)]
-        case .sigmoidCrossEntropyBackward:                // w = (σ(z) − y)·J̄/m
-            let s = A.unaryOp(.sigmoid, xs[1])
-            return [needs[0] ? total(A.masked(g, s - labels)) / m : nil,        // J̄̄ = Σ w̄ ⊙ (σ(z) − y) / m
-                    needs[1] ? A.masked(A.binaryOp(.sigmoidBackward, g, s), xs[0] / m) : nil]  // z̄ = w̄ ⊙ σ′(z)·J̄/m
-        case .softmaxCrossEntropyBackward:                // w = (softmax(z) − y)·J̄/m
-            let probabilities = A.axisOp(.softmax, xs[1], axis: xs[1].shape.count - 1)
-            return [needs[0] ? total(A.masked(g, probabilities - labels)) / m : nil,
-                    needs[1] ? AxisFunction.softmax.pullback(A.masked(g, xs[0] / m), y: probabilities,
-                                                             axis: xs[1].shape.count - 1) : nil]
+        case .sigmoidCrossEntropy:
+            let terms = x.zip(p.labels) { z, y in Swift.max(z, 0) - z * y + S.log1p(S.exp(-Swift.abs(z))) }
+            return Tensor(terms.sum().scalar / m)
+        case .softmaxCrossEntropy:
+            return Tensor(-(p.labels * x.logSoftmax(alongAxis: -1)).sum().scalar / m)
+        case .halfSumOfSquares:
+            return Tensor(x.zip(p.labels) { y, t in (t - y) * (t - y) }.sum().scalar / 2)
+        case .meanSquaredError:
+            return Tensor(x.zip(p.labels) { y, t in (y - t) * (y - t) }.sum().scalar / S(Swift.max(x.count, 1)))
+        case .sigmoidCrossEntropyBackward:
+            let scale = j / m
+            return x.zip(p.labels) { z, y in BinaryFunction.maskedProduct(scale, sigmoidScalar(z) - y) }
+        case .softmaxCrossEntropyBackward:
+            let scale = j / m
+            return (p.probabilities ?? x.softmax(alongAxis: -1)).zip(p.labels) { q, y in BinaryFunction.maskedProduct(scale, q - y) }
+        case .halfSumOfSquaresBackward:
+            return j == 1 ? x - p.labels : x.zip(p.labels) { y, t in BinaryFunction.maskedProduct(j, y - t) }
+        case .meanSquaredErrorBackward:
+            let scale = 2 * j / S(Swift.max(x.count, 1))
+            return x.zip(p.labels) { y, t in BinaryFunction.maskedProduct(scale, y - t) }
+        }
+    }
+
+    /// (x̄, J̄̄) from the upstream `g`: a loss's rule is its backward op; a backward op's rule
+    /// is written with ops that have rules (w = J̄·r(x) is linear in J̄).
+    func pullback<A: DerivativeAlgebra>(_ g: A, x: A, upstream: A?, _ p: LossParameters<A.Scalar>,
+                                        needs: (x: Bool, upstream: Bool)) -> (A?, A?) {
+        if let backward { return (A.lossOp(backward, x, upstream: g, p), nil) }
+        let j = upstream!, m = A.Scalar(p.examples), labels = g.lifted(p.labels)
+        let last = x.shape.count - 1
+        func total(_ t: A) -> A { A.reductionOp(.sum, t, axes: Array(0..<t.shape.count), keepingDimensions: false) }
+        switch self {
+        case .sigmoidCrossEntropyBackward:  // w = (σ(z) − y)·J̄/m
+            let s = A.unaryOp(.sigmoid, x)
+            return (needs.x ? A.masked(A.binaryOp(.sigmoidBackward, g, s), j / m) : nil,   // z̄ = w̄ ⊙ σ′(z)·J̄/m
+                    needs.upstream ? total(A.masked(g, s - labels)) / m : nil)            // J̄̄ = Σ w̄ ⊙ (σ(z) − y)/m
+        case .softmaxCrossEntropyBackward:  // w = (softmax(z) − y)·J̄/m
+            let q = A.axisOp(.softmax, x, axis: last)
+            return (needs.x ? AxisFunction.softmax.pullback(A.masked(g, j / m), y: q, axis: last) : nil,
+                    needs.upstream ? total(A.masked(g, q - labels)) / m : nil)
+        case .halfSumOfSquaresBackward:     // w = (y − t)·Ē
+            return (needs.x ? A.masked(g, j) : nil, needs.upstream ? total(A.masked(g, x - labels)) : nil)
+        case .meanSquaredErrorBackward:     // w = (y − t)·2L̄/N
+            let n = A.Scalar(Swift.max(Shape.count(x.shape), 1))
+            return (needs.x ? A.masked(g, j * 2 / n) : nil, needs.upstream ? total(A.masked(g, x - labels)) * 2 / n : nil)
+        default: fatalError("unreachable: \(self) has a backward op")
         }
     }
 }
@@ -94,7 +115,7 @@ enum LossFunction: String, CaseIterable, Sendable {
 extension Tape {
     /// Records a fused loss of `x`.
     func recordLoss(_ f: LossFunction, _ x: Variable<Scalar>, _ p: LossParameters<Scalar>, value: Tensor<Scalar>) -> Variable<Scalar> {
-        record(.loss(f, [x.index], p), value: value, needsGradient: x.needsGradient)
+        record(.loss(f, x.index, upstream: nil, p), value: value, needsGradient: x.needsGradient)
     }
 }
 
@@ -114,7 +135,7 @@ public func sigmoidCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>, reduc
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("sigmoidCrossEntropy", logits, labels, file: file, line: line)
     let p = LossParameters(labels: labels, examples: reduction == .mean ? exampleCount(logits.shape) : 1)
-    return logits.tape.recordLoss(.sigmoidCrossEntropy, logits, p, value: LossFunction.sigmoidCrossEntropy.forward([logits.value], p))
+    return logits.tape.recordLoss(.sigmoidCrossEntropy, logits, p, value: LossFunction.sigmoidCrossEntropy.forward(logits.value, upstream: nil, p))
 }
 
 /// Softmax cross-entropy from logits with one-hot (or probability) labels along the last
@@ -173,7 +194,7 @@ public func halfSumOfSquares<S>(predictions: Variable<S>, targets: Tensor<S>,
     checkLabels("halfSumOfSquares", predictions, targets, file: file, line: line)
     let p = LossParameters(labels: targets, examples: 1)
     return predictions.tape.recordLoss(.halfSumOfSquares, predictions, p,
-                                       value: LossFunction.halfSumOfSquares.forward([predictions.value], p))
+                                       value: LossFunction.halfSumOfSquares.forward(predictions.value, upstream: nil, p))
 }
 
 /// The mean squared error over all N elements:
@@ -185,6 +206,6 @@ public func meanSquaredError<S>(predictions: Variable<S>, targets: Tensor<S>,
     checkLabels("meanSquaredError", predictions, targets, file: file, line: line)
     let p = LossParameters(labels: targets, examples: 1)
     return predictions.tape.recordLoss(.meanSquaredError, predictions, p,
-                                       value: LossFunction.meanSquaredError.forward([predictions.value], p))
+                                       value: LossFunction.meanSquaredError.forward(predictions.value, upstream: nil, p))
 }
 
