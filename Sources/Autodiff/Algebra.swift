@@ -80,14 +80,18 @@ extension DerivativeAlgebra {
 }
 
 extension Tensor: DerivativeAlgebra {
+    @inline(__always)
     func lifted(_ constant: Tensor) -> Tensor { constant }
+    @inline(__always)
     static func operand(_ index: Int, on tape: Tape<Scalar>) -> Tensor { tape.storage.pointee.base[index].value }
+    @inline(__always)
     static func accumulate(_ total: inout Tensor?, _ contribution: consuming Tensor) {
         if total == nil { total = contribution } else { total!.addInPlace(contribution) }
     }
 
     static func unaryOp(_ f: UnaryFunction, _ x: Tensor) -> Tensor { f.forward(x) }
     static func scalarOp(_ f: ScalarFunction, _ x: Tensor, _ c: Scalar) -> Tensor { f.forward(x, c) }
+    @inline(__always)
     static func scalarOp(_ f: ScalarFunction, reusing x: inout Tensor, _ c: Scalar) -> Tensor {
         if !f.forward(inPlace: &x, c) { return f.forward(x, c) }
         return x
@@ -95,6 +99,7 @@ extension Tensor: DerivativeAlgebra {
     static func binaryOp(_ f: BinaryFunction, _ a: Tensor, _ b: Tensor) -> Tensor {
         f.forward(a, b, file: #fileID, line: #line)
     }
+    @inline(__always)
     static func binaryOp(_ f: BinaryFunction, reusing a: inout Tensor, _ b: Tensor) -> Tensor {
         if !f.forward(inPlace: &a, b) { return f.forward(a, b, file: #fileID, line: #line) }
         return a

@@ -23,6 +23,7 @@ enum ScalarFunction: String, CaseIterable, Sendable {
 
     /// ``forward(_:_:)`` overwriting x (an owned upstream in the reverse pass); false when the
     /// op has no in-place kernel.
+    @inline(__always)
     func forward<S>(inPlace x: inout Tensor<S>, _ c: S) -> Bool {
         switch self {
         case .addScalar: x.mapInPlace { $0 + c }
