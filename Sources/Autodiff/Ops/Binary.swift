@@ -53,15 +53,16 @@ enum BinaryFunction: String, CaseIterable, Sendable {
     /// ``forward(_:_:file:line:)`` overwriting `a` when the shapes agree (the same closure, so
     /// the same bits); false when it did nothing.
     func forward<S>(inPlace a: inout Tensor<S>, _ b: Tensor<S>) -> Bool {
-        guard a.shape == b.shape else { return false }
         switch self {
         case .add, .subtract, .multiply, .divide, .addBias: return false
-        case .maskedMultiply: a.zipInPlace(b, Self.maskedProduct)
-        case .maskedDivide: a.zipInPlace(b, Self.maskedQuotient)
-        case .sigmoidBackward: a.zipInPlace(b, Self.sigmoidDerivative)
-        case .tanhBackward: a.zipInPlace(b, Self.tanhDerivative)
-        case .reluBackward: a.zipInPlace(b, Self.reluDerivative)
-        case .absBackward: a.zipInPlace(b, Self.absDerivative)
+        case .maskedMultiply, .maskedDivide:  // these broadcast: in place only for equal shapes
+            guard a.shape == b.shape else { return false }
+            if self == .maskedMultiply { a.zipInPlace(b, Self.maskedProduct) } else { a.zipInPlace(b, Self.maskedQuotient) }
+        // The fused backward ops take equal shapes (zipInPlace checks them).
+        case .sigmoidBackward: a.zipInPlace(b, operation: rawValue, Self.sigmoidDerivative)
+        case .tanhBackward: a.zipInPlace(b, operation: rawValue, Self.tanhDerivative)
+        case .reluBackward: a.zipInPlace(b, operation: rawValue, Self.reluDerivative)
+        case .absBackward: a.zipInPlace(b, operation: rawValue, Self.absDerivative)
         }
         return true
     }

@@ -23,8 +23,9 @@ struct MatmulForm: Hashable, Sendable {
     /// with the zero terms skipped: the same bits as the GEMM everywhere else.
     func forward<S>(_ a: Tensor<S>, _ b: Tensor<S>, file: StaticString, line: UInt) -> Tensor<S> {
         let c = matmul(a, b, transposingA: transposingA, transposingB: transposingB, file: file, line: line)
-        if masking == .none || !c.scalars.contains(where: { $0.isNaN }) { return c }
-        return maskedProduct(a, b, shape: c.shape)
+        if masking == .none { return c }
+        let hasNaN = c.withUnsafeBufferPointer { p in p.contains { $0.isNaN } }
+        return hasNaN ? maskedProduct(a, b, shape: c.shape) : c
     }
 
     /// The reference chain of every element with the masked operand's zero terms skipped.
