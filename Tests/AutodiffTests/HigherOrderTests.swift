@@ -159,6 +159,24 @@ struct HigherOrderTests {
         #expect(!hva.scalars.contains { $0.isNaN }, "\(hva)")
     }
 
+    @Test("masked matmul on larger products: 0·∞ skipped in the vector scan's range, ∞ alone kept")
+    func maskedMatmulLarge() {
+        // Ā = C̄·Bᵀ with C̄ [6, 9] zero in column 4 and B [5, 9] infinite in column 4: Ā is [6, 5] (30
+        // elements: the 16-lane scan and its tail). Without the mask every element would be NaN.
+        var b = Tensor<Double>(randomUniform: [5, 9], lower: -1, upper: 1, seed: 20)
+        for r in 0..<5 { b[flat: r * 9 + 4] = .infinity }
+        var mask = [Double](repeating: 1, count: 6 * 9)
+        for r in 0..<6 { mask[r * 9 + 4] = 0 }
+        let a = Tensor<Double>(randomUniform: [6, 5], lower: -1, upper: 1, seed: 21)
+        let ga = gradient(at: a) { a in select(Tensor(shape: [6, 9], scalars: mask), matmul(a, a.tape.constant(b)), a.tape.constant(Tensor(zeros: [6, 9]))).sum() }
+        var finite = b
+        for r in 0..<5 { finite[flat: r * 9 + 4] = 0 }
+        #expect(ga == matmul(Tensor(ones: [6, 9]), finite, transposingB: true), "\(ga)")
+        // An upstream without zeros against ∞: the true gradient is ±∞, not NaN, and stays so.
+        let gInf = gradient(at: a) { a in matmul(a, a.tape.constant(b)).sum() }
+        #expect(gInf.scalars.allSatisfy { $0.isInfinite }, "\(gInf)")
+    }
+
     @Test("stopGradient and withoutGradients hold at every order")
     func stoppedValuesStayConstant() {
         let tape = Tape<Double>()
