@@ -91,6 +91,15 @@ extension Report {
         }
         s += "Reverse pass alone (`tape.gradient`) over the same chain:\n\n| ops | ms | ns/op |\n| ---: | ---: | ---: |\n"
         for r in reverse { s += String(format: "| %d | %.3f | %.1f |\n", r.ops, r.seconds * 1e3, r.nsPerOp) }
+        if let h = higher {
+            s += "\n## Higher order\n\n"
+            s += "The cross-entropy text's objective (400-25-10 sigmoid units, m = 5000, λ = 1), each from a fresh tape\n"
+            s += "including the forward pass (`Sources/Benchmarks/HigherOrderBench.swift`):\n\n"
+            s += "| transform | ms | × one gradient |\n| --- | ---: | ---: |\n"
+            s += String(format: "| `gradient(at:of:)` | %.2f | 1.00 |\n", h.gradientMs)
+            s += String(format: "| `hessianVectorProduct` (reverse over reverse) | %.2f | %.2f |\n", h.hvpMs, h.hvpRatio)
+            s += String(format: "| `valueWithDifferential` (J·v by double VJP) | %.2f | %.2f |\n", h.jvpMs, h.jvpRatio)
+        }
         s += "\n" + analysis
         return s
     }

@@ -86,6 +86,7 @@ struct Report {
     var training: [TrainResult] = []
     var chain: ChainResult? = nil
     var reverse: [ReverseResult] = []
+    var higher: HigherOrderResult? = nil
 
     func peak(_ dtype: String, _ t: Int) -> Double? { peaks.first { $0.dtype == dtype && $0.threads == t }?.gflops }
 
@@ -142,6 +143,10 @@ struct Report {
             rows.append(("reverse pass linear in tape length (ns/op flat)",
                          String(format: "%.0f → %.0f ns/op over %d → %d ops", first.nsPerOp, last.nsPerOp, first.ops, last.ops),
                          growth < 2.0))
+        }
+        if let h = higher {
+            rows.append(("Hessian–vector product ≤ 5× one gradient (400-25-10, m = 5000)",
+                         String(format: "%.2f× (%.1f ms vs %.1f ms)", h.hvpRatio, h.hvpMs, h.gradientMs), h.hvpRatio <= 5))
         }
         return rows
     }

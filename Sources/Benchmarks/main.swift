@@ -129,6 +129,7 @@ for r in benchReverse(quick: quick) {
 
 // Higher order: HVP and JVP against one gradient of the same objective, same run.
 let higher = benchHigherOrder(quick: quick)
+report.higher = higher
 if json {
     print(String(decoding: try! JSONSerialization.data(withJSONObject: [
         "bench": "higher_order", "gradient_ms": higher.gradientMs, "hvp_ms": higher.hvpMs, "jvp_ms": higher.jvpMs,

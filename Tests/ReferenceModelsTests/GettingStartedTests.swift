@@ -54,5 +54,23 @@ struct GettingStartedTests {
         let agreement = compareTapeWithDeltaRule(thetas: net.thetas, inputs: batch.features,
                                                  labels: batch.oneHotLabels, lambda: 0.3)
         #expect(agreement.isBitwiseIdentical)
+
+        // Section 6: differentiate again.
+        let tape2 = Tape<Double>()
+        let input = tape2.variable(test.features)
+        let dx = tape2.gradient(of: model(input).sum(), wrt: [input], creatingGraph: true)[0]
+        let penalty = (dx * dx).mean()
+        let penaltyGrads = tape2.gradient(of: penalty, wrt: model.parameters.map { $0.variable(on: tape2) })
+        #expect(penaltyGrads.count == model.parameters.count)
+        #expect(penaltyGrads.contains { g in g.scalars.contains { $0 != 0 } })
+        let features = test.features.slice(0..<40, alongAxis: 0).slice(20..<23, alongAxis: 1)
+        let isZero = Tensor<Double>(shape: [40, 1], scalars: test.labels.prefix(40).map { $0 == 0 ? 1 : 0 })
+        let h = hessian(at: Tensor<Double>(zeros: [3, 1])) { w in
+            sigmoidCrossEntropy(logits: matmul(w.tape.constant(features), w), labels: isZero)
+        }
+        #expect(h.shape == [3, 1, 3, 1])
+        // At w = 0, p = ½: H = XᵀX / (4m).
+        let expected = matmul(features, features, transposingA: true) / (4 * 40)
+        #expect(Swift.zip(h.scalars, expected.scalars).allSatisfy { Swift.abs($0 - $1) <= 1e-12 * Swift.max(1, Swift.abs($1)) })
     }
 }

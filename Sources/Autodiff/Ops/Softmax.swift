@@ -27,15 +27,22 @@ enum AxisFunction: String, CaseIterable, Sendable {
     }
 }
 
+extension Variable {
+    /// Records softmax or log-softmax along an axis, after the kernel has checked the axis.
+    func normalized(_ f: AxisFunction, alongAxis axis: Int, file: StaticString, line: UInt) -> Variable {
+        let v = f == .softmax ? value.softmax(alongAxis: axis, file: file, line: line)
+                              : value.logSoftmax(alongAxis: axis, file: file, line: line)
+        return tape.record(.axis(f, index, axis: Shape.normalizedAxis(axis, rank: rank)!), value: v, needsGradient: needsGradient)
+    }
+}
+
 /// Softmax along an axis, stable for any input.
 ///
 ///     yᵢ = e^(xᵢ − max x) / Σⱼ e^(xⱼ − max x);   x̄ = y ⊙ (ȳ − Σⱼ ȳⱼyⱼ)
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func softmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
                        file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
-    let v = x.value.softmax(alongAxis: axis, file: file, line: line)
-    return x.tape.record(.axis(.softmax, x.index, axis: Shape.normalizedAxis(axis, rank: x.rank)!), value: v,
-                         needsGradient: x.needsGradient)
+    x.normalized(.softmax, alongAxis: axis, file: file, line: line)
 }
 
 /// Log-softmax along an axis, stable for any input.
@@ -44,10 +51,9 @@ public func softmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func logSoftmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
                           file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
-    let v = x.value.logSoftmax(alongAxis: axis, file: file, line: line)
-    return x.tape.record(.axis(.logSoftmax, x.index, axis: Shape.normalizedAxis(axis, rank: x.rank)!), value: v,
-                         needsGradient: x.needsGradient)
+    x.normalized(.logSoftmax, alongAxis: axis, file: file, line: line)
 }
+
 /// ln Σ eˣ along an axis, computed stably and composed from primitives (no VJP of its own):
 ///
 ///     y = m + ln Σⱼ e^(xⱼ − m),   m = max x held constant;   x̄ = ȳ ⊙ softmax(x)
