@@ -148,10 +148,10 @@ extension Variable: DerivativeAlgebra {
         scalarOp(f, x, c)
     }
     static func binaryOp(_ f: BinaryFunction, _ a: Variable, _ b: Variable) -> Variable {
-        a.recordBinary(f, b, file: #fileID, line: #line)
+        a.recordBinary(f, b, file: "", line: 0)
     }
     static func binaryOp(_ f: BinaryFunction, reusing a: inout Variable, _ b: Variable) -> Variable {
-        a.recordBinary(f, b, file: #fileID, line: #line)
+        a.recordBinary(f, b, file: "", line: 0)
     }
     static func matmulOp(_ a: Variable, _ b: Variable, _ form: MatmulForm) -> Variable {
         a.tape.record(.matmul(a.index, b.index, form), value: form.forward(a.value, b.value, file: #fileID, line: #line),
@@ -201,6 +201,6 @@ extension Variable: DerivativeAlgebra {
     /// Records an op of the binary family after the caller has checked tapes and shapes.
     func recordBinary(_ f: BinaryFunction, _ other: Variable, file: StaticString, line: UInt) -> Variable {
         tape.record(.binary(f, index, other.index), value: f.forward(value, other.value, file: file, line: line),
-                    needsGradient: needsGradient || other.needsGradient)
+                    needsGradient: needsGradient || other.needsGradient, file: file, line: line)
     }
 }

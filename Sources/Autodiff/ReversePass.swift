@@ -129,17 +129,19 @@ extension Tape {
                 defer { i -= 1 }
                 guard storage.pointee.base[i].needsGradient, adjoints[i] != nil else { continue }
                 var upstream = isWanted[i] ? adjoints[i]! : adjoints[i].take()!
+                if storage.pointee.anomalyDetection != .off { storage.pointee.anomalyUpstream = upstream as? Tensor<Scalar> }
                 backpropagate(i, upstream: &upstream, into: adjoints)
             }
         }
         if !storage.pointee.base[top].needsGradient { adjoints[top] = nil }  // only the seed skips `accumulate`
+        storage.pointee.anomalyUpstream = nil
         return adjoints
     }
 
     /// Adds `contribution` to the adjoint of record `j`, after checking that its shape is the
     /// input's (a wrong shape is a bug in a VJP, reported with its op).
     @inline(__always)
-    func accumulate<A: DerivativeAlgebra>(_ contribution: consuming A, into j: Int, from op: Op<Scalar>,
+    func accumulate<A: DerivativeAlgebra>(_ contribution: consuming A, into j: Int, from op: Op<Scalar>, record i: Int,
                                           _ adjoints: UnsafeMutableBufferPointer<A?>) where A.Scalar == Scalar {
         let record = storage.pointee.base + j
         guard record.pointee.needsGradient else { return }
@@ -148,6 +150,9 @@ extension Tape {
             if case .nary(.custom(let custom), _) = op { place = custom.definedAt }
             ShapeError.fail(op.name, shapes: [record.pointee.value.shape, contribution.shape],
                             detail: "VJP returned an adjoint whose shape is not its input's", file: place.file, line: place.line)
+        }
+        if storage.pointee.anomalyDetection != .off, let t = (copy contribution) as? Tensor<Scalar> {
+            checkBackward(record: i, input: j, t, upstream: storage.pointee.anomalyUpstream)
         }
         A.accumulate(&adjoints[j], contribution)
     }
@@ -161,8 +166,8 @@ extension Tape {
         let op = storage.pointee.base[i].op
         @inline(__always) func x(_ j: Int) -> A { A.operand(j, on: self) }
         @inline(__always) func needs(_ j: Int) -> Bool { storage.pointee.base[j].needsGradient }
-        @inline(__always) func add(_ t: consuming A, _ j: Int) { accumulate(t, into: j, from: op, adjoints) }
-        @inline(__always) func addIfAny(_ t: consuming A?, _ j: Int) { if let t { accumulate(t, into: j, from: op, adjoints) } }
+        @inline(__always) func add(_ t: consuming A, _ j: Int) { accumulate(t, into: j, from: op, record: i, adjoints) }
+        @inline(__always) func addIfAny(_ t: consuming A?, _ j: Int) { if let t { accumulate(t, into: j, from: op, record: i, adjoints) } }
         switch op {
         case .leaf: break
         case .unary(let f, let a): add(f.pullback(&g, x: x(a), y: x(i)), a)

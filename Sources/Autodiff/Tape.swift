@@ -59,20 +59,24 @@ public final class Tape<Scalar: TensorScalar> {
 
     /// Records a trainable leaf: the reverse pass computes its adjoint.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-    public func variable(_ value: Tensor<Scalar>) -> Variable<Scalar> {
-        append(.leaf, value: value, needsGradient: isRecordingGradients)
+    public func variable(_ value: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line) -> Variable<Scalar> {
+        if storage.pointee.anomalyDetection != .off { checkForward(.leaf, value, file: file, line: line, isVariable: true) }
+        return append(.leaf, value: value, needsGradient: isRecordingGradients)
     }
 
     /// Records a constant leaf (data, labels): no adjoint flows into it, and the reverse pass
     /// skips every record that depends only on constants.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-    public func constant(_ value: Tensor<Scalar>) -> Variable<Scalar> {
-        append(.leaf, value: value, needsGradient: false)
+    public func constant(_ value: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line) -> Variable<Scalar> {
+        if storage.pointee.anomalyDetection != .off { checkForward(.leaf, value, file: file, line: line, isVariable: false) }
+        return append(.leaf, value: value, needsGradient: false)
     }
 
     /// A rank-0 constant.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-    public func constant(_ value: Scalar) -> Variable<Scalar> { constant(Tensor(value)) }
+    public func constant(_ value: Scalar, file: StaticString = #fileID, line: UInt = #line) -> Variable<Scalar> {
+        constant(Tensor(value), file: file, line: line)
+    }
 
     /// Runs `body` without recording gradients: every operation inside produces a constant, as
     /// in PyTorch's `torch.no_grad()` (evaluation, metrics, updates of parameters' values).
@@ -111,8 +115,12 @@ public final class Tape<Scalar: TensorScalar> {
     /// Appends an operation's record. Its output needs a gradient when any input does (and
     /// gradients are being recorded); otherwise it is stored as a constant leaf, keeping no
     /// saved values for a VJP that will never run.
+    /// `file` and `line` are the caller's, kept while anomalies are detected (Note [Anomaly
+    /// detection]); empty for ops called through an operator or recorded by a rule.
     @usableFromInline @inline(__always)
-    func record(_ op: Op<Scalar>, value: Tensor<Scalar>, needsGradient: Bool) -> Variable<Scalar> {
+    func record(_ op: Op<Scalar>, value: Tensor<Scalar>, needsGradient: Bool,
+                file: StaticString = "", line: UInt = 0) -> Variable<Scalar> {
+        if storage.pointee.anomalyDetection != .off { checkForward(op, value, file: file, line: line, isVariable: false) }
         if needsGradient && isRecordingGradients {
             return append(op, value: value, needsGradient: true)
         }
@@ -128,6 +136,12 @@ struct TapeStorage<Scalar: TensorScalar> {
     @usableFromInline var capacity: Int
     @usableFromInline var isRecordingGradients = true
     @usableFromInline var isDifferentiating = false
+    @usableFromInline var anomalyDetection = AnomalyDetection.off
+    var firstAnomaly: AnomalyReport? = nil
+    /// The callers' sites of the records made while anomalies were detected.
+    var sites: [Int: RecordSite] = [:]
+    /// The upstream of the VJP being run, kept only while anomalies are detected.
+    var anomalyUpstream: Tensor<Scalar>? = nil
 
     init(capacity: Int) {
         self.capacity = capacity

@@ -19,7 +19,7 @@ enum MainJob {
         var adam = Adam<Double>(learningRate: learningRate)
         let trainer = Trainer<Double>(epochs: epochs, batchSize: batchSize, lambda: lambda, seed: seed, progress: progress)
         let start = Date()
-        let reports = trainer.fit(model, loss: model.loss, optimizer: &adam, on: training, evaluatingOn: test)
+        let reports = try trainer.fit(model, loss: model.loss, optimizer: &adam, on: training, evaluatingOn: test)
         let accuracy = evaluate(model, loss: model.loss, on: test).accuracy
         print(String(format: "Test accuracy: %.2f%% (%d epochs, Adam η = %g, batch %d, %.1f s)",
                      100 * accuracy, reports.count, learningRate, batchSize, Date().timeIntervalSince(start)))

@@ -6,8 +6,8 @@ import ReferenceModels
 enum TrainCommand {
     static func run(_ arguments: [String]) throws -> Int32 {
         var rest = arguments
-        let quiet = rest.contains("--quiet")
-        rest.removeAll { $0 == "--quiet" }
+        let quiet = rest.contains("--quiet"), detectAnomalies = rest.contains("--detect-anomalies")
+        rest.removeAll { $0 == "--quiet" || $0 == "--detect-anomalies" }
         let options = try Options(rest, allowed: ["model", "data", "label-column", "epochs", "learning-rate", "batch-size",
                                                   "lambda", "seed", "optimizer", "test-every", "save", "load"])
         let modelName = try options.string("model", default: "digits", choices: ReferenceModelChoice.names)
@@ -59,18 +59,18 @@ enum TrainCommand {
         print("training \(modelName) (\(model.parameterCount) parameters) on \(training.count) examples"
               + (test.map { ", testing on \($0.count)" } ?? "") + ": \(optimizerName), η = \(learningRate), batch \(batchSize), λ = \(lambda), seed \(seed)")
         let trainer = Trainer<Double>(epochs: epochs, batchSize: batchSize, lambda: lambda, seed: seed,
-                                      progress: quiet ? .silent : .automatic)
+                                      progress: quiet ? .silent : .automatic, detectingAnomalies: detectAnomalies)
         let reports: [EpochReport]
         switch optimizerName {
         case "sgd":
             var o = SGD<Double>(learningRate: learningRate)
-            reports = trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
+            reports = try trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
         case "momentum", "nesterov":
             var o = Momentum<Double>(learningRate: learningRate, nesterov: optimizerName == "nesterov")
-            reports = trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
+            reports = try trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
         default:
             var o = Adam<Double>(learningRate: learningRate)
-            reports = trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
+            reports = try trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
         }
         let final = evaluate(model, loss: loss, on: test ?? training)
         print(String(format: "final %@ loss %.6f, accuracy %.2f%% after %d epochs", test == nil ? "training" : "test",

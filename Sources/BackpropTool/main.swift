@@ -22,6 +22,9 @@ let usage = """
       --optimizer sgd|momentum|nesterov|adam
       --test-every K                     every K-th row to the test set (default 5; 0: no test set)
       --quiet                            no progress display
+      --detect-anomalies                 check every value of every step: stop at the first NaN or ±∞
+                                         with the op and source line where it was born (a non-finite
+                                         loss stops training, with that report, in any case)
       --load FILE.safetensors            start from a checkpoint (all parameters, by name and shape)
       --save FILE.safetensors            save the trained parameters (atomically) as a checkpoint
 

@@ -49,13 +49,31 @@ struct ProgressDisplay {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
-    /// Within an epoch: the bar's progress through the batches (terminal only).
-    func batch(epoch: Int, done: Int, total: Int, loss: Double) {
+    /// Within an epoch: the bar, the throughput, the time left for the whole run and the running
+    /// loss, redrawn in place (terminal only).
+    ///
+    ///     epoch 3/100 [██████████··············] 5210 examples/s  ETA 0:27  loss 0.41233
+    func batch(epoch: Int, done: Int, total: Int, loss: Double, since start: Date) {
         guard isTerminal, style == .automatic else { return }
+        write("\r\u{1B}[2K" + Self.liveLine(epoch: epoch, epochs: epochs, done: done, total: total, loss: loss,
+                                              elapsed: Date().timeIntervalSince(start)))
+    }
+
+    /// The live line's text (separate so that it can be tested without a terminal).
+    static func liveLine(epoch: Int, epochs: Int, done: Int, total: Int, loss: Double, elapsed: Double) -> String {
         let width = 24
         let filled = total == 0 ? width : width * done / total
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        write("\r\u{1B}[2Kepoch \(epoch)/\(epochs) [\(bar)] loss \(format(loss))")
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let left = Double(total - done) + Double(Swift.max(epochs - epoch, 0) * total)
+        let eta = rate > 0 ? duration(left / rate) : "–"
+        return "epoch \(epoch)/\(epochs) [\(bar)] \(Int(rate)) examples/s  ETA \(eta)  loss \(String(format: "%.5f", loss))"
+    }
+
+    /// m:ss, or h:mm:ss from an hour.
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded(.up))
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 
     /// At the end of an epoch.
@@ -65,10 +83,15 @@ struct ProgressDisplay {
         let line = "epoch \(r.epoch)/\(epochs)  loss \(format(r.loss))\(eval)  accuracy \(String(format: "%.2f%%", 100 * r.accuracy))"
             + "  \(Int(r.examplesPerSecond)) examples/s"
         if isTerminal {
-            write("\r\u{1B}[2K" + line + (r.epoch == epochs ? "\n" : ""))
+            write("\r\u{1B}[2K" + line + "\n")  // the epoch keeps its line; the next one goes live below
         } else {
             write(line + "\n")
         }
+    }
+
+    /// Training stopped mid-epoch: end a redrawn line so that what follows starts afresh.
+    func interrupted() {
+        if isTerminal { write("\n") }
     }
 
     func format(_ x: Double) -> String { String(format: "%.5f", x) }

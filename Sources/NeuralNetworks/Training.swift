@@ -23,17 +23,30 @@ public struct Trainer<Scalar: TensorScalar> {
     public var seed: UInt64
     /// How progress is shown on standard error.
     public var progress: ProgressStyle
+    /// Whether every step runs with anomaly detection (Note [Anomaly detection]): the first NaN or
+    /// ±∞ born anywhere, even in a step whose loss stays finite, stops training with its report.
+    /// Off, a non-finite loss or gradient still stops training: the step is then run again with
+    /// detection on to find where it was born.
+    public var detectsAnomalies: Bool
 
     /// A trainer; the defaults match the main job's settings except epochs.
-    public init(epochs: Int, batchSize: Int = 32, lambda: Scalar = 0, seed: UInt64 = 0, progress: ProgressStyle = .automatic) {
+    public init(epochs: Int, batchSize: Int = 32, lambda: Scalar = 0, seed: UInt64 = 0, progress: ProgressStyle = .automatic,
+                detectingAnomalies: Bool = false) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.lambda = lambda
         self.seed = seed
         self.progress = progress
+        self.detectsAnomalies = detectingAnomalies
     }
 
     /// Trains `model` in place and returns one report per epoch.
+    ///
+    /// Training stops, before the update, at the first step whose loss or gradient is not finite
+    /// (or, with ``detectsAnomalies``, at the first anomaly): `fit` throws
+    /// ``TrainingError/nonFinite(epoch:batch:loss:anomaly:)`` with the report of the op where the
+    /// NaN or ∞ was born. Data holding one throws ``TrainingError/nonFiniteData(set:row:column:value:)``
+    /// before any step.
     ///
     /// - Parameters:
     ///   - model: the network; its parameters are updated.
@@ -44,8 +57,10 @@ public struct Trainer<Scalar: TensorScalar> {
     public func fit<Opt: Optimizer>(
         _ model: any Layer<Scalar>, loss: Loss, optimizer: inout Opt, on data: Dataset<Scalar>,
         evaluatingOn evaluation: Dataset<Scalar>? = nil
-    ) -> [EpochReport] where Opt.Scalar == Scalar {
+    ) throws -> [EpochReport] where Opt.Scalar == Scalar {
         if !(epochs >= 0 && batchSize >= 1) { fatalError("Trainer: epochs must be ≥ 0 and batchSize ≥ 1") }
+        try checkFinite(data, "training")
+        if let evaluation { try checkFinite(evaluation, "evaluation") }
         let display = ProgressDisplay(style: progress, epochs: epochs)
         let parameters = model.parameters
         var reports = [EpochReport]()
@@ -57,18 +72,21 @@ public struct Trainer<Scalar: TensorScalar> {
             while first < shuffled.count {
                 let batch = shuffled.subset(Array(first..<Swift.min(first + batchSize, shuffled.count)))
                 first += batchSize
-                let tape = Tape<Scalar>()
-                let outputs = model(tape.constant(batch.features))
-                var objective = loss(outputs, labelEncoding(batch, outputs: outputs.shape.last ?? 1))
-                if lambda != 0 {
-                    objective = objective + l2Penalty(parameters, lambda: lambda, exampleCount: data.count, on: tape)
+                batches += 1
+                let (objective, gradients, anomaly) = step(model, loss: loss, batch, exampleCount: data.count,
+                                                           detecting: detectsAnomalies)
+                let finite = objective.value.scalar.isFinite && gradients.allSatisfy { $0.firstNonFiniteOffset() == nil }
+                if anomaly != nil || !finite {
+                    // Find where it was born: the same step again, every value checked.
+                    let found = anomaly ?? step(model, loss: loss, batch, exampleCount: data.count, detecting: true).2
+                    display.interrupted()
+                    throw TrainingError.nonFinite(epoch: epoch, batch: batches, loss: Double(objective.value.scalar),
+                                                  anomaly: found)
                 }
-                let gradients = tape.gradient(of: objective, wrt: parameters.map { $0.variable(on: tape) })
                 optimizer.update(parameters, along: gradients)
                 total += Double(objective.value.scalar)
-                batches += 1
                 display.batch(epoch: epoch, done: Swift.min(first, shuffled.count), total: shuffled.count,
-                              loss: total / Double(batches))
+                              loss: total / Double(batches), since: start)
             }
             let seconds = Swift.max(Date().timeIntervalSince(start), 1e-9)
             let measured = evaluate(model, loss: loss, on: evaluation ?? data)
@@ -79,6 +97,51 @@ public struct Trainer<Scalar: TensorScalar> {
             reports.append(report)
         }
         return reports
+    }
+
+    /// One step's objective and gradients on a fresh tape, and its first anomaly when `detecting`.
+    func step(_ model: any Layer<Scalar>, loss: Loss, _ batch: Dataset<Scalar>, exampleCount: Int,
+              detecting: Bool) -> (Variable<Scalar>, [Tensor<Scalar>], AnomalyReport?) {
+        let tape = Tape<Scalar>()
+        tape.anomalyDetection = detecting ? .collect : .off
+        let parameters = model.parameters
+        let outputs = model(tape.constant(batch.features))
+        var objective = loss(outputs, labelEncoding(batch, outputs: outputs.shape.last ?? 1))
+        if lambda != 0 {
+            objective = objective + l2Penalty(parameters, lambda: lambda, exampleCount: exampleCount, on: tape)
+        }
+        let gradients = tape.gradient(of: objective, wrt: parameters.map { $0.variable(on: tape) })
+        return (objective, gradients, tape.firstAnomaly)
+    }
+
+    /// Throws if a feature is NaN or ±∞, naming its row and column.
+    func checkFinite(_ data: Dataset<Scalar>, _ set: String) throws {
+        let columns = data.features.shape.last ?? 1
+        if let k = data.features.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw TrainingError.nonFiniteData(set: set, row: k / Swift.max(columns, 1), column: k % Swift.max(columns, 1),
+                                              value: Double(data.features.scalars[k]))
+        }
+    }
+}
+
+/// Why training stopped before its last epoch.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    /// A step's loss or gradient was NaN or ±∞ (or, with anomaly detection, some value was):
+    /// the parameters were not updated, and `anomaly` says where it was born.
+    case nonFinite(epoch: Int, batch: Int, loss: Double, anomaly: AnomalyReport?)
+    /// A feature of the training or evaluation data is NaN or ±∞ (row and column from 0).
+    case nonFiniteData(set: String, row: Int, column: Int, value: Double)
+
+    /// What happened and where.
+    public var description: String {
+        switch self {
+        case .nonFinite(let epoch, let batch, let loss, let anomaly):
+            let origin = anomaly.map { " — the first non-finite value: \($0)" } ?? ""
+            return "training stopped at epoch \(epoch), batch \(batch): the loss is \(loss)\(origin)."
+                + " No parameter was updated by this step."
+        case .nonFiniteData(let set, let row, let column, let value):
+            return "the \(set) data hold \(value) at row \(row + 1), column \(column + 1): training needs finite features"
+        }
     }
 }
 

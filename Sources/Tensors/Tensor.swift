@@ -144,6 +144,11 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
         Tensor<T>(uncheckedShape: shape, scalars: scalars.map { T($0) })
     }
 
+    /// The flat (row-major) offset of the first element that is NaN or ±∞, if any.
+    @inlinable public func firstNonFiniteOffset() -> Int? {
+        withUnsafeBufferPointer { p in p.firstIndex { !$0.isFinite } }
+    }
+
     /// Whether two tensors have the same shape and the same bit patterns (NaN equals NaN of the
     /// same payload; +0 differs from −0). Stricter than `==`, for bit-for-bit tests.
     @inlinable public func isBitwiseIdentical(to other: Tensor) -> Bool {

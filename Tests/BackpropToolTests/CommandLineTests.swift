@@ -4,16 +4,8 @@ import Testing
 /// Runs the built `backprop` executable (the test target depends on it, so `swift test` builds
 /// it next to the test bundle) and returns its exit status, standard output and standard error.
 func runBackprop(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let products = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build")
-    let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
-        .map { $0.appendingPathComponent("backprop") }
-        + ["debug", "release"].map { products.appendingPathComponent($0).appendingPathComponent("backprop") }
-    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.map(\.path).joined(separator: ", ")])
-    }
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = try backpropExecutable()
     process.arguments = arguments
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
@@ -23,6 +15,19 @@ func runBackprop(_ arguments: [String]) throws -> (status: Int32, out: String, e
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+/// The built `backprop` executable: beside the test bundle, or in .build/debug or release.
+func backpropExecutable() throws -> URL {
+    let products = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build")
+    let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+        .map { $0.appendingPathComponent("backprop") }
+        + ["debug", "release"].map { products.appendingPathComponent($0).appendingPathComponent("backprop") }
+    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.map(\.path).joined(separator: ", ")])
+    }
+    return binary
 }
 
 @Suite("backprop, end to end", .serialized)

@@ -6,7 +6,7 @@ import Autodiff
 @Suite("Training loop")
 struct TrainingTests {
     @Test("full-batch training with SGD is the hand-written loop, bit for bit")
-    func fullBatchEqualsHandWritten() {
+    func fullBatchEqualsHandWritten() throws {
         var g = SeededGenerator(seed: 5)
         let x = Tensor<Double>(randomNormal: [6, 3], using: &g)
         let labels = [0, 1, 1, 0, 1, 0]
@@ -14,7 +14,7 @@ struct TrainingTests {
         let w0 = Tensor<Double>(randomNormal: [3, 1], using: &g)
         let layer = Dense(weight: w0, bias: Tensor([0]), activation: .identity)
         var sgd = SGD<Double>(learningRate: 0.3)
-        _ = Trainer<Double>(epochs: 3, batchSize: 100, lambda: 0.5, seed: 1, progress: .silent)
+        _ = try Trainer<Double>(epochs: 3, batchSize: 100, lambda: 0.5, seed: 1, progress: .silent)
             .fit(layer, loss: .binaryCrossEntropy, optimizer: &sgd, on: data)
         // The same three steps by hand, replaying the trainer's seeded shuffles (the order of
         // the examples changes the order of the sums, hence the bits).
@@ -35,14 +35,14 @@ struct TrainingTests {
     }
 
     @Test("reports one entry per epoch; the loss falls; evaluation measures accuracy")
-    func reports() {
+    func reports() throws {
         var g = SeededGenerator(seed: 2)
         let x = Tensor<Double>(randomNormal: [40, 2], using: &g)
         let labels = (0..<40).map { x[$0, 0] + x[$0, 1] > 0 ? 1 : 0 }
         let data = Dataset(features: x, labels: labels)
         let model = Dense<Double>(inputSize: 2, outputSize: 2, using: &g)
         var adam = Adam<Double>(learningRate: 0.05)
-        let r = Trainer<Double>(epochs: 30, batchSize: 8, seed: 4, progress: .silent)
+        let r = try Trainer<Double>(epochs: 30, batchSize: 8, seed: 4, progress: .silent)
             .fit(model, loss: .softmaxCrossEntropy, optimizer: &adam, on: data, evaluatingOn: data)
         #expect(r.count == 30 && r.map(\.epoch) == Array(1...30))
         #expect(r.last!.loss < r.first!.loss)
@@ -56,5 +56,64 @@ struct TrainingTests {
         #expect(predictedClasses(Tensor<Double>([[0.1, 0.7, 0.2], [3, 1, 2]])) == [1, 0])
         #expect(predictedClasses(Tensor<Double>([[-0.5], [0.5]])) == [0, 1])
         #expect(predictedClasses(Tensor<Double>([[0.4], [0.6]]), threshold: 0.5) == [0, 1])
+    }
+
+    @Test("a loss that becomes infinite stops training with where it was born; no update is applied")
+    func divergenceStops() throws {
+        var g = SeededGenerator(seed: 3)
+        let x = Tensor<Double>(randomNormal: [32, 4], using: &g)
+        let data = Dataset(features: x, labels: (0..<32).map { $0 % 2 })
+        let model = Dense<Double>(inputSize: 4, outputSize: 1, using: &g)
+        var sgd = SGD<Double>(learningRate: 1e6)  // squared error: each step multiplies the weights by ~10⁶
+        var stopped: TrainingError?
+        do {
+            _ = try Trainer<Double>(epochs: 50, batchSize: 8, seed: 1, progress: .silent)
+                .fit(model, loss: .meanSquaredError, optimizer: &sgd, on: data)
+        } catch let error as TrainingError {
+            stopped = error
+        }
+        guard case .nonFinite(let epoch, let batch, let loss, let anomaly)? = stopped else {
+            Issue.record("training went on: \(String(describing: stopped))")
+            return
+        }
+        #expect(epoch >= 1 && batch >= 1 && !loss.isFinite)
+        #expect(anomaly != nil, "the re-run with detection found no origin")
+        #expect(model.parameters.allSatisfy { $0.value.firstNonFiniteOffset() == nil }, "a non-finite step was applied")
+        #expect(stopped!.description.contains("training stopped at epoch \(epoch), batch \(batch)"))
+    }
+
+    @Test("a NaN feature stops training before the first step, naming its row and column")
+    func nanFeature() {
+        var features = Tensor<Double>(ones: [5, 3])
+        features[flat: 3 * 3 + 1] = .nan
+        let data = Dataset(features: features, labels: [0, 1, 0, 1, 0])
+        let model = Dense<Double>(weight: Tensor(zeros: [3, 1]), bias: Tensor([0]), activation: .identity)
+        var sgd = SGD<Double>(learningRate: 0.1)
+        do {
+            _ = try Trainer<Double>(epochs: 1, progress: .silent).fit(model, loss: .binaryCrossEntropy, optimizer: &sgd, on: data)
+            Issue.record("training accepted a NaN feature")
+        } catch let error as TrainingError {
+            guard case .nonFiniteData("training", 3, 1, let value) = error else { Issue.record("\(error)"); return }
+            #expect(value.isNaN)
+            #expect(error.description == "the training data hold nan at row 4, column 2: training needs finite features")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test("with anomaly detection, the first anomaly of any step stops training")
+    func detectingAnomalies() throws {
+        var g = SeededGenerator(seed: 3)
+        let x = Tensor<Double>(randomNormal: [32, 4], using: &g)
+        let data = Dataset(features: x, labels: (0..<32).map { $0 % 2 })
+        let model = Dense<Double>(inputSize: 4, outputSize: 1, using: &g)
+        var sgd = SGD<Double>(learningRate: 1e8)
+        do {
+            _ = try Trainer<Double>(epochs: 50, batchSize: 8, seed: 1, progress: .silent, detectingAnomalies: true)
+                .fit(model, loss: .meanSquaredError, optimizer: &sgd, on: data)
+            Issue.record("training did not stop")
+        } catch TrainingError.nonFinite(_, _, _, let anomaly) {
+            #expect(anomaly?.site != nil || anomaly?.description.contains("operator") == true)
+        }
     }
 }

@@ -34,7 +34,7 @@ struct GettingStartedTests {
         let (training, test) = digits.split(testEvery: 5)
         var adam = Adam<Double>(learningRate: 0.005)
         let trainer = Trainer<Double>(epochs: 3, batchSize: 32, lambda: 0.1, seed: 3, progress: .silent)
-        let history = trainer.fit(model, loss: .softmaxCrossEntropy, optimizer: &adam, on: training, evaluatingOn: test)
+        let history = try trainer.fit(model, loss: .softmaxCrossEntropy, optimizer: &adam, on: training, evaluatingOn: test)
         #expect(history.count == 3)
         #expect(evaluate(model, loss: .softmaxCrossEntropy, on: test).accuracy > 0.85)
 

@@ -6,12 +6,12 @@ import ReferenceModels
 @Suite("Reference models train")
 struct ReferenceModelsTests {
     @Test("XORNetwork: full-batch SGD (η = 2, seed 2) classifies all four patterns and E < 0.01 within 2,000 epochs")
-    func xor() {
+    func xor() throws {
         let model = XORNetwork(seed: 2)
         var sgd = SGD<Double>(learningRate: 2)
         let data = XORNetwork.patterns
         let before = evaluate(model, loss: model.loss, on: data)
-        _ = Trainer<Double>(epochs: 2000, batchSize: 4, seed: 0, progress: .silent).fit(model, loss: model.loss, optimizer: &sgd, on: data)
+        _ = try Trainer<Double>(epochs: 2000, batchSize: 4, seed: 0, progress: .silent).fit(model, loss: model.loss, optimizer: &sgd, on: data)
         let after = evaluate(model, loss: model.loss, on: data)
         #expect(after.accuracy == 1)
         #expect(after.loss < 0.01 && after.loss < before.loss)
@@ -22,7 +22,7 @@ struct ReferenceModelsTests {
         let (training, test) = try Digits.load(as: Double.self).split(testEvery: 5)
         let model = DigitClassifier(seed: 7)
         var adam = Adam<Double>(learningRate: 0.01)
-        _ = Trainer<Double>(epochs: 15, batchSize: 32, lambda: 0.3, seed: 7, progress: .silent)
+        _ = try Trainer<Double>(epochs: 15, batchSize: 32, lambda: 0.3, seed: 7, progress: .silent)
             .fit(model, loss: model.loss, optimizer: &adam, on: training)
         #expect(evaluate(model, loss: model.loss, on: test).accuracy >= 0.93)
         let batch = test.subset(Array(0..<64))
@@ -37,7 +37,7 @@ struct ReferenceModelsTests {
         let (training, test) = zeroOne.split(testEvery: 5)
         let model = LogisticRegression(features: 64, classes: 2)
         var sgd = SGD<Double>(learningRate: 0.5)
-        _ = Trainer<Double>(epochs: 20, batchSize: 16, seed: 1, progress: .silent).fit(model, loss: model.loss, optimizer: &sgd, on: training)
+        _ = try Trainer<Double>(epochs: 20, batchSize: 16, seed: 1, progress: .silent).fit(model, loss: model.loss, optimizer: &sgd, on: training)
         #expect(model.loss == .binaryCrossEntropy)
         #expect(evaluate(model, loss: model.loss, on: test).accuracy >= 0.99)
     }
@@ -48,7 +48,7 @@ struct ReferenceModelsTests {
         let model = DeepReLUNetwork(widths: [64, 64, 32, 10], seed: 3)
         #expect(model.namedParameters.map(\.name).prefix(2) == ["0.weight", "0.bias"])
         var adam = Adam<Double>(learningRate: 0.005)
-        _ = Trainer<Double>(epochs: 10, batchSize: 32, seed: 3, progress: .silent).fit(model, loss: model.loss, optimizer: &adam, on: training)
+        _ = try Trainer<Double>(epochs: 10, batchSize: 32, seed: 3, progress: .silent).fit(model, loss: model.loss, optimizer: &adam, on: training)
         #expect(evaluate(model, loss: model.loss, on: test).accuracy >= 0.93)
     }
 }

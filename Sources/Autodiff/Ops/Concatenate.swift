@@ -67,5 +67,5 @@ public func concatenate<S>(_ xs: [Variable<S>], alongAxis axis: Int,
     let value = concatenate(xs.map(\.value), alongAxis: axis, file: file, line: line)
     let a = Shape.normalizedAxis(axis, rank: first.rank)!
     return first.tape.record(.nary(.concatenate(axis: a), xs.map(\.index)), value: value,
-                             needsGradient: xs.contains(where: \.needsGradient))
+                             needsGradient: xs.contains(where: \.needsGradient), file: file, line: line)
 }

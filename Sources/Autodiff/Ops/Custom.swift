@@ -80,7 +80,7 @@ public struct CustomOperation<Scalar: TensorScalar> {
         for x in inputs { checkSameTape(first, x, "custom(\(name))", file: file, line: line) }
         let value = forward(inputs.map(\.value))
         return first.tape.record(.nary(.custom(self), inputs.map(\.index)), value: value,
-                                 needsGradient: inputs.contains(where: \.needsGradient))
+                                 needsGradient: inputs.contains(where: \.needsGradient), file: file, line: line)
     }
 
     /// Applies the operation to variables on one tape and records it.

@@ -114,8 +114,9 @@ enum LossFunction: String, CaseIterable, Sendable {
 
 extension Tape {
     /// Records a fused loss of `x`.
-    func recordLoss(_ f: LossFunction, _ x: Variable<Scalar>, _ p: LossParameters<Scalar>, value: Tensor<Scalar>) -> Variable<Scalar> {
-        record(.loss(f, x.index, upstream: nil, p), value: value, needsGradient: x.needsGradient)
+    func recordLoss(_ f: LossFunction, _ x: Variable<Scalar>, _ p: LossParameters<Scalar>, value: Tensor<Scalar>,
+                    file: StaticString, line: UInt) -> Variable<Scalar> {
+        record(.loss(f, x.index, upstream: nil, p), value: value, needsGradient: x.needsGradient, file: file, line: line)
     }
 }
 
@@ -135,7 +136,8 @@ public func sigmoidCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>, reduc
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkLabels("sigmoidCrossEntropy", logits, labels, file: file, line: line)
     let p = LossParameters(labels: labels, examples: reduction == .mean ? exampleCount(logits.shape) : 1)
-    return logits.tape.recordLoss(.sigmoidCrossEntropy, logits, p, value: LossFunction.sigmoidCrossEntropy.forward(logits.value, upstream: nil, p))
+    return logits.tape.recordLoss(.sigmoidCrossEntropy, logits, p, value: LossFunction.sigmoidCrossEntropy.forward(logits.value, upstream: nil, p),
+                                  file: file, line: line)
 }
 
 /// Softmax cross-entropy from logits with one-hot (or probability) labels along the last
@@ -157,7 +159,7 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: Tensor<S>, reduc
     let examples = reduction == .mean ? Swift.max(1, classes == 0 ? 1 : logits.value.count / classes) : 1
     let j = Tensor(-(labels * logP).sum().scalar / S(examples))
     let p = LossParameters(labels: labels, examples: examples, probabilities: exp(logP))
-    return logits.tape.recordLoss(.softmaxCrossEntropy, logits, p, value: j)
+    return logits.tape.recordLoss(.softmaxCrossEntropy, logits, p, value: j, file: file, line: line)
 }
 
 /// Softmax cross-entropy from logits [m, C] with one class index in 0..<C per example.
@@ -194,7 +196,7 @@ public func halfSumOfSquares<S>(predictions: Variable<S>, targets: Tensor<S>,
     checkLabels("halfSumOfSquares", predictions, targets, file: file, line: line)
     let p = LossParameters(labels: targets, examples: 1)
     return predictions.tape.recordLoss(.halfSumOfSquares, predictions, p,
-                                       value: LossFunction.halfSumOfSquares.forward(predictions.value, upstream: nil, p))
+                                       value: LossFunction.halfSumOfSquares.forward(predictions.value, upstream: nil, p), file: file, line: line)
 }
 
 /// The mean squared error over all N elements:
@@ -206,6 +208,6 @@ public func meanSquaredError<S>(predictions: Variable<S>, targets: Tensor<S>,
     checkLabels("meanSquaredError", predictions, targets, file: file, line: line)
     let p = LossParameters(labels: targets, examples: 1)
     return predictions.tape.recordLoss(.meanSquaredError, predictions, p,
-                                       value: LossFunction.meanSquaredError.forward(predictions.value, upstream: nil, p))
+                                       value: LossFunction.meanSquaredError.forward(predictions.value, upstream: nil, p), file: file, line: line)
 }
 

@@ -105,7 +105,7 @@ public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #
     checkSameTape(a, b, "matmul", file: file, line: line)
     let form = MatmulForm()
     return a.tape.record(.matmul(a.index, b.index, form), value: form.forward(a.value, b.value, file: file, line: line),
-                         needsGradient: a.needsGradient || b.needsGradient)
+                         needsGradient: a.needsGradient || b.needsGradient, file: file, line: line)
 }
 
 extension Variable {

@@ -72,22 +72,27 @@ enum ArgmaxFunction: String, CaseIterable, Sendable {
 
 extension Variable {
     /// Records a reduction whose value the caller computed.
-    func recordReduction(_ f: Reduction, _ value: Tensor<Scalar>, axes: [Int], keepingDimensions: Bool) -> Variable {
+    func recordReduction(_ f: Reduction, _ value: Tensor<Scalar>, axes: [Int], keepingDimensions: Bool,
+                         file: StaticString, line: UInt) -> Variable {
         tape.record(.reduction(f, index, axes: axes, keepingDimensions: keepingDimensions), value: value,
-                    needsGradient: needsGradient)
+                    needsGradient: needsGradient, file: file, line: line)
     }
 
     /// The sum of all elements (rank 0).
     ///
     ///     y = Σᵢ xᵢ;   x̄ᵢ = ȳ
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-    public func sum() -> Variable { recordReduction(.sum, value.sum(), axes: Array(0..<rank), keepingDimensions: false) }
+    public func sum(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        recordReduction(.sum, value.sum(), axes: Array(0..<rank), keepingDimensions: false, file: file, line: line)
+    }
 
     /// The mean of all elements (rank 0).
     ///
     ///     y = (1/n) Σᵢ xᵢ;   x̄ᵢ = ȳ / n
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-    public func mean() -> Variable { recordReduction(.mean, value.mean(), axes: Array(0..<rank), keepingDimensions: false) }
+    public func mean(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        recordReduction(.mean, value.mean(), axes: Array(0..<rank), keepingDimensions: false, file: file, line: line)
+    }
 
     /// Sums along axes, removing them or keeping them with size 1.
     ///
@@ -97,7 +102,7 @@ extension Variable {
                     file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let v = value.sum(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
         let resolved = Set(axes.map { Shape.normalizedAxis($0, rank: rank)! }).sorted()
-        return recordReduction(.sum, v, axes: resolved, keepingDimensions: keepingDimensions)
+        return recordReduction(.sum, v, axes: resolved, keepingDimensions: keepingDimensions, file: file, line: line)
     }
 
     /// Means along axes.
@@ -108,7 +113,7 @@ extension Variable {
                      file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let v = value.mean(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
         let resolved = Set(axes.map { Shape.normalizedAxis($0, rank: rank)! }).sorted()
-        return recordReduction(.mean, v, axes: resolved, keepingDimensions: keepingDimensions)
+        return recordReduction(.mean, v, axes: resolved, keepingDimensions: keepingDimensions, file: file, line: line)
     }
 
     /// Sums along the axes listed (the variadic form: `x.sum(alongAxes: 0)`).
@@ -137,6 +142,6 @@ extension Variable {
         let n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
         let positions = indices.enumerated().map { r, k in (r / inner * n + k) * inner + r % inner }
         let p = ArgmaxIndices(axis: a, positions: positions, inputShape: shape, outputShape: v.shape)
-        return tape.record(.argmax(.max, index, p), value: v, needsGradient: needsGradient)
+        return tape.record(.argmax(.max, index, p), value: v, needsGradient: needsGradient, file: file, line: line)
     }
 }

@@ -56,7 +56,7 @@ extension Variable {
     /// Negation.
     ///
     ///     y = −x;   x̄ = −ȳ
-    public static prefix func - (x: Variable) -> Variable { x.unary(.negate) }
+    public static prefix func - (x: Variable) -> Variable { x.unary(.negate, file: "", line: 0) }
 
     /// Adds a scalar constant to every element.
     ///
@@ -99,4 +99,7 @@ extension Variable {
 ///
 ///     y = xᵖ;   x̄ = ȳ ⊙ p·xᵖ⁻¹   (p = 0: x̄ = 0; p = 1: x̄ = ȳ; p = 2: x̄ = ȳ ⊙ 2x)
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func pow<S>(_ x: Variable<S>, _ exponent: S) -> Variable<S> { Variable.scalarOp(.pow, x, exponent) }
+public func pow<S>(_ x: Variable<S>, _ exponent: S, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.tape.record(.scalar(.pow, x.index, exponent), value: ScalarFunction.pow.forward(x.value, exponent),
+                  needsGradient: x.needsGradient, file: file, line: line)
+}

@@ -30,5 +30,5 @@ public func select<S>(
     let value = select(condition, a.value, b.value, file: file, line: line)
     let c = condition.broadcast(to: value.shape, file: file, line: line)
     return a.tape.record(.select(a.index, b.index, condition: c), value: value,
-                         needsGradient: a.needsGradient || b.needsGradient)
+                         needsGradient: a.needsGradient || b.needsGradient, file: file, line: line)
 }

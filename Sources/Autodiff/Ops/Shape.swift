@@ -42,8 +42,8 @@ enum ShapeFunction: String, CaseIterable, Sendable {
 
 extension Variable {
     /// Records a shape function whose value the caller computed (and checked, with its line).
-    func recordShape(_ f: ShapeFunction, _ value: Tensor<Scalar>, _ p: [Int]) -> Variable {
-        tape.record(.shape(f, index, p), value: value, needsGradient: needsGradient)
+    func recordShape(_ f: ShapeFunction, _ value: Tensor<Scalar>, _ p: [Int], file: StaticString, line: UInt) -> Variable {
+        tape.record(.shape(f, index, p), value: value, needsGradient: needsGradient, file: file, line: line)
     }
 
     /// The matrix transpose (axes reversed, for any rank).
@@ -59,7 +59,8 @@ extension Variable {
     ///     y = permute(x, π);   x̄ = permute(ȳ, π⁻¹)
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func transposed(permutation: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
-        recordShape(.transposed, value.transposed(permutation: permutation, file: file, line: line), permutation)
+        recordShape(.transposed, value.transposed(permutation: permutation, file: file, line: line), permutation,
+                    file: file, line: line)
     }
 
     /// The same elements with a new shape (one dimension may be −1).
@@ -68,7 +69,7 @@ extension Variable {
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func reshaped(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let v = value.reshaped(to: newShape, file: file, line: line)
-        return recordShape(.reshaped, v, v.shape)
+        return recordShape(.reshaped, v, v.shape, file: file, line: line)
     }
 
     /// The value broadcast to a shape (NumPy's rules).
@@ -76,7 +77,7 @@ extension Variable {
     ///     y = broadcast(x, s);   x̄ = Σ_broadcast ȳ  (`sum(toShape:)`)
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func broadcast(toShape target: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
-        recordShape(.broadcast, value.broadcast(to: target, file: file, line: line), target)
+        recordShape(.broadcast, value.broadcast(to: target, file: file, line: line), target, file: file, line: line)
     }
 
     /// The sum down to a shape this value broadcasts from (the adjoint of broadcasting).
@@ -84,7 +85,7 @@ extension Variable {
     ///     y = Σ_broadcast x;   x̄ = broadcast(ȳ) to shape(x)
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func sum(toShape target: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
-        recordShape(.summedToShape, value.sum(toShape: target, file: file, line: line), target)
+        recordShape(.summedToShape, value.sum(toShape: target, file: file, line: line), target, file: file, line: line)
     }
 
     /// The slice `range` along `axis`.
@@ -93,7 +94,8 @@ extension Variable {
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func slice(_ range: Range<Int>, alongAxis axis: Int, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let v = value.slice(range, alongAxis: axis, file: file, line: line)
-        return recordShape(.slice, v, [range.lowerBound, range.upperBound, Shape.normalizedAxis(axis, rank: rank)!])
+        return recordShape(.slice, v, [range.lowerBound, range.upperBound, Shape.normalizedAxis(axis, rank: rank)!],
+                           file: file, line: line)
     }
 
     /// Zeros added before and after along `axis`.
@@ -103,7 +105,7 @@ extension Variable {
     public func padded(alongAxis axis: Int, before: Int, after: Int,
                        file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let v = value.padded(alongAxis: axis, before: before, after: after, file: file, line: line)
-        return recordShape(.padded, v, [before, after, Shape.normalizedAxis(axis, rank: rank)!])
+        return recordShape(.padded, v, [before, after, Shape.normalizedAxis(axis, rank: rank)!], file: file, line: line)
     }
 
     /// Prepends a slice of ones along an axis, without mutation: the bias unit.
@@ -119,7 +121,7 @@ extension Variable {
         }
         var onesShape = shape
         onesShape[a] = 1
-        return concatenate([tape.constant(Tensor(ones: onesShape)), self], alongAxis: a, file: file, line: line)
+        return concatenate([tape.constant(Tensor(ones: onesShape), file: file, line: line), self], alongAxis: a, file: file, line: line)
     }
 }
 
@@ -128,4 +130,6 @@ extension Variable {
 ///
 ///     y = x;   x̄ = 0
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func stopGradient<S>(_ x: Variable<S>) -> Variable<S> { x.tape.constant(x.value) }
+public func stopGradient<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.tape.constant(x.value, file: file, line: line)
+}

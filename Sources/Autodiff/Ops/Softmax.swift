@@ -32,7 +32,8 @@ extension Variable {
     func normalized(_ f: AxisFunction, alongAxis axis: Int, file: StaticString, line: UInt) -> Variable {
         let v = f == .softmax ? value.softmax(alongAxis: axis, file: file, line: line)
                               : value.logSoftmax(alongAxis: axis, file: file, line: line)
-        return tape.record(.axis(f, index, axis: Shape.normalizedAxis(axis, rank: rank)!), value: v, needsGradient: needsGradient)
+        return tape.record(.axis(f, index, axis: Shape.normalizedAxis(axis, rank: rank)!), value: v, needsGradient: needsGradient,
+                           file: file, line: line)
     }
 }
 

@@ -67,20 +67,26 @@ enum UnaryFunction: String, CaseIterable, Sendable {
 extension Variable {
     /// Records a unary element-wise operation.
     @inline(__always)
-    func unary(_ f: UnaryFunction) -> Variable { Variable.unaryOp(f, self) }
+    func unary(_ f: UnaryFunction, file: StaticString, line: UInt) -> Variable {
+        tape.record(.unary(f, index), value: f.forward(value), needsGradient: needsGradient, file: file, line: line)
+    }
 }
 
 /// eˣ element-wise.
 ///
 ///     y = eˣ;   x̄ = ȳ ⊙ y
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func exp<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.exp) }
+public func exp<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.exp, file: file, line: line)
+}
 
 /// The natural logarithm element-wise.
 ///
 ///     y = ln x;   x̄ = ȳ / x
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func log<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.log) }
+public func log<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.log, file: file, line: line)
+}
 
 /// The logistic sigmoid element-wise, computed stably (σ(±1000) is exactly 1 or 0).
 ///
@@ -90,64 +96,86 @@ public func log<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.log) }
 /// textbook δ = (t − y)·f′(z), so the tape reproduces the δ rules bit for bit. Where y is
 /// exactly 0 or 1 the gradient is exactly 0, never NaN.
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.sigmoid) }
+public func sigmoid<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.sigmoid, file: file, line: line)
+}
 
 /// The hyperbolic tangent element-wise.
 ///
 ///     y = tanh x;   x̄ = ȳ ⊙ (1 − y²)   (the op `tanhBackward`)
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func tanh<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.tanh) }
+public func tanh<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.tanh, file: file, line: line)
+}
 
 /// The rectified linear unit element-wise.
 ///
 ///     y = max(x, 0);   x̄ = ȳ where x > 0, else 0 (the subgradient 0 at x = 0)
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func relu<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.relu) }
+public func relu<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.relu, file: file, line: line)
+}
 
 /// The absolute value element-wise.
 ///
 ///     y = |x|;   x̄ = ȳ ⊙ sign(x)   (the subgradient 0 at x = 0, as PyTorch and JAX)
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func abs<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.abs) }
+public func abs<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.abs, file: file, line: line)
+}
 
 /// The sine element-wise (radians).
 ///
 ///     y = sin x;   x̄ = ȳ ⊙ cos x
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func sin<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.sin) }
+public func sin<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.sin, file: file, line: line)
+}
 
 /// The cosine element-wise (radians).
 ///
 ///     y = cos x;   x̄ = −ȳ ⊙ sin x
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func cos<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.cos) }
+public func cos<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.cos, file: file, line: line)
+}
 
 /// The square element-wise.
 ///
 ///     y = x²;   x̄ = ȳ ⊙ 2x
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func square<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.square) }
+public func square<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.square, file: file, line: line)
+}
 
 /// The square root element-wise.
 ///
 ///     y = √x;   x̄ = ȳ / (2y)
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func sqrt<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.sqrt) }
+public func sqrt<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.sqrt, file: file, line: line)
+}
 
 /// The softplus element-wise, computed stably (no overflow for large x).
 ///
 ///     y = ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|);   x̄ = ȳ ⊙ σ(x)
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func softplus<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.softplus) }
+public func softplus<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.softplus, file: file, line: line)
+}
 
 /// ln(1 + x) element-wise, accurate for small x.
 ///
 ///     y = ln(1 + x);   x̄ = ȳ / (1 + x)
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func log1p<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.log1p) }
+public func log1p<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.log1p, file: file, line: line)
+}
 
 /// eˣ − 1 element-wise, accurate for small x.
 ///
 ///     y = eˣ − 1;   x̄ = ȳ ⊙ eˣ = ȳ ⊙ (y + 1)
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func expm1<S>(_ x: Variable<S>) -> Variable<S> { x.unary(.expm1) }
+public func expm1<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.expm1, file: file, line: line)
+}
