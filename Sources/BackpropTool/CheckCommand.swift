@@ -12,11 +12,13 @@ import Foundation
 enum CheckCommand {
     static let usage = """
         usage: backprop check [--layers 3,5,5,4] [--examples 8] [--lambda 3] [--seed 1] [--epsilon 0.12]
-                              [--form fused|composed] [--reference vectorised|loop]
+                              [--form fused|composed] [--reference vectorised|loop] [--trace]
         """
 
     static func run(_ arguments: [String]) throws(ArgumentError) -> Int32 {
-        let options = try Options(arguments, allowed: ["layers", "examples", "lambda", "seed", "epsilon", "form", "reference"])
+        let wantsTrace = arguments.contains("--trace")
+        let options = try Options(arguments.filter { $0 != "--trace" },
+                                  allowed: ["layers", "examples", "lambda", "seed", "epsilon", "form", "reference"])
         let layerText = options.string("layers") ?? "3,5,5,4"
         let layers = layerText.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
         guard layers.count >= 2, layers.allSatisfy({ ($0 ?? 0) > 0 && ($0 ?? 0) <= 1000 }) else {
@@ -57,7 +59,46 @@ enum CheckCommand {
         let ok = agreement.maxRelativeDifference <= 1e-12 && agreement.costRelativeDifference <= 1e-14
             && (!exactExpected || agreement.isBitwiseIdentical) && fd.passes(tolerance: 1e-7)
         print(agreement.isBitwiseIdentical ? "bit-identical" : (ok ? "agrees within 1e-12" : "DISAGREES"))
+        if wantsTrace { printTraces(thetas: network.thetas, inputs: x, labels: y, lambda: lambda) }
         return ok ? 0 : 1
+    }
+
+    /// `--trace`: the chain rule in the texts' notation for the squared-error text's 2-2-1
+    /// example and for this cross-entropy network (Docs/DeltaRule.md).
+    static func printTraces(thetas: [Tensor<Double>], inputs: Tensor<Double>, labels: Tensor<Double>, lambda: Double) {
+        let net = SquaredErrorNetwork<Double>.textExample()
+        let tape = Tape<Double>()
+        let x = tape.constant(Tensor([SquaredErrorNetwork<Double>.textExampleInput]))
+        let w1 = tape.variable(net.weights[0]), b1 = tape.variable(net.biases[0].reshaped(to: [-1]))
+        let w2 = tape.variable(net.weights[1]), b2 = tape.variable(net.biases[1].reshaped(to: [-1]))
+        let zj = matmul(x, w1).addingBias(b1)
+        let zk = matmul(sigmoid(zj), w2).addingBias(b2)
+        let e = halfSumOfSquares(predictions: sigmoid(zk), targets: Tensor([SquaredErrorNetwork<Double>.textExampleTarget]))
+        print("\nThe chain rule on the squared-error text's 2-2-1 example (E = ½Σ(t − y)², δ = −∂E/∂z):")
+        print(tape.trace(of: e, naming: ["zⱼ": zj, "zₖ": zk, "wᵢⱼ": w1, "wⱼₖ": w2, "bⱼ": b1, "bₖ": b2],
+                          notation: .squaredError))
+
+        let ce = Tape<Double>()
+        let vs = thetas.map { ce.variable($0) }
+        var a = ce.constant(inputs)
+        var names = [String: Variable<Double>]()
+        var z = a
+        for (l, theta) in vs.enumerated() {
+            names["Θ(\(l + 1))"] = theta
+            z = matmul(a.prependingOnes(alongAxis: 1), theta.transposed())
+            names["z(\(l + 2))"] = z
+            if l < vs.count - 1 { a = sigmoid(z) }
+        }
+        var penalty = ce.constant(0.0)
+        for theta in vs {
+            var mask = Tensor<Double>(ones: theta.shape)
+            for r in 0..<theta.shape[0] { mask[r, 0] = 0 }
+            penalty = penalty + square(theta * mask).sum()
+        }
+        let m = inputs.shape[0]
+        let j = sigmoidCrossEntropy(logits: z, labels: labels) + penalty * (lambda / (2 * Double(m)))
+        print("\nThe chain rule on the cross-entropy network (m = \(m), λ = \(lambda); δ(l) = m·∂J/∂z(l), D(l) = ∂J/∂Θ(l)):")
+        print(ce.trace(of: j, naming: names, notation: .crossEntropy(examples: m)))
     }
 
     /// J(Θ) composed on the tape from public ops: bias units prepended, z = a·Θᵀ, sigmoid

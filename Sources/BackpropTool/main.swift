@@ -31,6 +31,8 @@ let usage = """
     check options:
       --layers 3,5,5,4  --examples 8  --lambda 3  --seed 1  --epsilon 0.12
       --form fused|composed  --reference vectorised|loop
+      --trace                            also print the chain rule as it ran, in the texts' δ notation,
+                                         for the 2-2-1 example and this network (Docs/DeltaRule.md)
 
     graph options:
       --model digits|xor|logistic|deep   the architecture (default digits)

@@ -29,6 +29,13 @@ struct ReadmeExampleTests {
         }
         #expect(whole.passes(tolerance: 1e-8))
         let dot = tape.graphviz(of: loss, naming: ["W": W, "b": b, "x": x])
+        let trace = tape.trace(of: loss, naming: ["W": W, "z": z])
+        #expect(trace.contains("∂/∂W\n    ← matmul #") && trace.contains("∂/∂z\n    ← sigmoid #"), "\(trace)")
+        tape.anomalyDetection = .collect
+        _ = log(x)
+        #expect(tape.firstAnomaly!.description.hasPrefix("log at AutodiffTests/ReadmeExampleTests.swift:"))
+        #expect(tape.firstAnomaly!.description.contains("produced -inf at [0, 0]"))
+        tape.anomalyDetection = .off
         #expect(dot.hasPrefix("digraph tape {") && dot.contains("label=\"W\\n#0 variable\\n[2, 2]\""))
         let softplus = CustomOperation<Double>(
             name: "softplus", forward: { x in log(exp(x[0]) + 1) },

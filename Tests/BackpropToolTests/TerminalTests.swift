@@ -45,4 +45,15 @@ struct TerminalTests {
                                  "--detect-anomalies"])
         #expect(d.status == 1 && d.err.contains("training stopped at epoch"), "\(d.err)")
     }
+
+    @Test("check --trace prints the chain rule for the 2-2-1 and the 4-layer networks in the texts' notation")
+    func checkTrace() throws {
+        let r = try runBackprop(["check", "--trace"])
+        #expect(r.status == 0, "\(r.err)")
+        for line in ["∂E/∂zₖ = −(t − y)·f′(zₖ) = −δ", "∂E/∂zⱼ = −f′(zⱼ)·Σₖ δₖ·w = −δ", "∂E/∂wᵢⱼ = −δⱼ·yᵢ (so Δw = η·δⱼ·yᵢ)",
+                     "δ(4) = a(4) − y", "δ(3) = (Θ(3))ᵀδ(4) ⊙ a(3) ⊙ (1 − a(3))", "δ(2) = (Θ(2))ᵀδ(3) ⊙ a(2) ⊙ (1 − a(2))",
+                     "D(1) = (1/m)(Δ(1) + λΘ(1))", "    ← sigmoid #"] {
+            #expect(r.out.contains(line), "missing: \(line)")
+        }
+    }
 }
