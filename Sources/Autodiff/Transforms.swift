@@ -64,8 +64,9 @@ public func valueWithPullback<S: TensorScalar>(
 /// (`creatingGraph`, with u a variable) and pulling v back through *it* gives J·v, the transpose
 /// of a transpose. No tangent table is needed and every op's JVP comes from its rule for free.
 /// The cost is one forward recording, one recorded reverse pass and one reverse pass over that
-/// record: about 3 to 4 gradients (measured in `Docs/Performance.md`), against about 1.5 for a
-/// dedicated forward mode.
+/// record: about 1.5 to 2 gradients (measured in `Docs/Performance.md`). Because it
+/// differentiates the recorded pullback, every custom operation on the way needs a
+/// `differentiableVJP:` (Note [First-order custom VJPs]).
 /// - Precondition: `v` has one tensor per input, each of its input's shape.
 public func valueWithDifferential<S: TensorScalar>(
     at x: [Tensor<S>], along v: [Tensor<S>], of f: ([Variable<S>]) -> Variable<S>,

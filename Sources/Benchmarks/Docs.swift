@@ -88,6 +88,9 @@ extension Report {
         if let c = chain {
             s += String(format: "Scalar chain y ← y·0.999 + 0.001 on rank-0 Doubles (%d ops, alternating multiplyScalar and addScalar):\n", c.ops)
             s += String(format: "**%.1f ns per op, forward + reverse** (forward alone %.1f ns/op).\n\n", c.nsPerOp, c.forwardNsPerOp)
+            if let d = c.detectingNsPerOp {
+                s += String(format: "With anomaly detection on (`.collect`: every value scanned, every caller's line kept): %.1f ns/op, %.1f× (off, its cost is one flag test per record and per adjoint contribution: see the analysis).\n\n", d, d / c.nsPerOp)
+            }
         }
         s += "Reverse pass alone (`tape.gradient`) over the same chain:\n\n| ops | ms | ns/op |\n| ---: | ---: | ---: |\n"
         for r in reverse { s += String(format: "| %d | %.3f | %.1f |\n", r.ops, r.seconds * 1e3, r.nsPerOp) }

@@ -62,9 +62,10 @@ struct Log {
     func chain(_ c: ChainResult) {
         section("chain", "Tape overhead: scalar chain y ← y·c + d (rank-0 Double)")
         if json { return emit(["bench": "scalar_chain", "ops": c.ops, "ns_per_op": c.nsPerOp,
-                                "forward_ns_per_op": c.forwardNsPerOp]) }
+                                "forward_ns_per_op": c.forwardNsPerOp, "detecting_ns_per_op": c.detectingNsPerOp ?? -1]) }
         print(String(format: "  forward + reverse: %.1f ns/op   (forward alone %.1f ns/op; %d ops)",
                      c.nsPerOp, c.forwardNsPerOp, c.ops))
+        if let d = c.detectingNsPerOp { print(String(format: "  with anomaly detection: %.1f ns/op", d)) }
     }
     func reverse(_ r: ReverseResult) {
         section("reverse", "Reverse pass alone over a scalar chain\n        ops      ms     ns/op")

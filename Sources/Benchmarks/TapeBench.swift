@@ -4,7 +4,11 @@ import Tensors
 // Tape overhead on rank-0 tensors, where the arithmetic is negligible and what is left is
 // the cost of recording an op and running its VJP.
 
-struct ChainResult { let ops: Int, nsPerOp: Double, forwardNsPerOp: Double }
+struct ChainResult {
+    let ops: Int, nsPerOp: Double, forwardNsPerOp: Double
+    /// Forward + reverse with anomaly detection collecting (every value checked, sites kept).
+    var detectingNsPerOp: Double? = nil
+}
 struct ReverseResult { let ops: Int, seconds: Double; var nsPerOp: Double { seconds / Double(ops) * 1e9 } }
 
 /// y ← y·c + d repeated: `ops` recorded operations (multiplyScalar, addScalar alternating).
@@ -29,7 +33,15 @@ func benchScalarChain(quick: Bool) -> ChainResult {
         let x = tape.variable(Tensor(1.0))
         blackHole(scalarChain(tape, x, ops: ops))
     }
-    return ChainResult(ops: ops, nsPerOp: both.best / Double(ops) * 1e9, forwardNsPerOp: forward.best / Double(ops) * 1e9)
+    let detecting = measure(minTime: quick ? 0.05 : 0.3, reps: quick ? 3 : 7) {
+        let tape = Tape<Double>()
+        tape.anomalyDetection = .collect
+        let x = tape.variable(Tensor(1.0))
+        let y = scalarChain(tape, x, ops: ops)
+        blackHole(tape.gradient(of: y, wrt: [x]))
+    }
+    return ChainResult(ops: ops, nsPerOp: both.best / Double(ops) * 1e9, forwardNsPerOp: forward.best / Double(ops) * 1e9,
+                       detectingNsPerOp: detecting.best / Double(ops) * 1e9)
 }
 
 /// The reverse pass alone over chains of 10³ … 10⁶ ops (it must grow linearly).

@@ -159,6 +159,45 @@ struct HigherOrderTests {
         #expect(!hva.scalars.contains { $0.isNaN }, "\(hva)")
     }
 
+    @Test("zero upstream against NaN at orders 2 and 3: an untaken branch whose value or derivative is NaN (x/x at 0)")
+    func zeroUpstreamAgainstNaN() {
+        let outer: [(String, (Variable<Double>) -> Variable<Double>)] = [
+            ("exp", { exp($0) }), ("tanh", { tanh($0) }), ("log", { log($0) }), ("square", { square($0) }),
+            ("pow 3", { pow($0, 3) }), ("1/·", { 1 / $0 }), ("sigmoid", { sigmoid($0) }), ("relu", { relu($0) }),
+        ]
+        let c = Tensor<Double>([0, 1])
+        for (name, f) in outer {
+            let hv = hessianVectorProduct(at: Tensor<Double>([0, 2]), along: Tensor([1, 1])) { x in
+                select(c, f(x / x), x * 0).sum()
+            }
+            #expect(hv.scalars[0] == 0 && hv.scalars[1].isFinite, "\(name)∘(x/x): H·v \(hv)")
+        }
+        let inner: [(String, (Variable<Double>) -> Variable<Double>)] = [
+            ("x/x", { $0 / $0 }), ("sin∘log", { sin(log($0)) }), ("x/√x", { $0 / sqrt($0) }),
+            ("sin(1/x)", { sin(1 / $0) }), ("abs(x/x)", { abs($0 / $0) }),
+        ]
+        for (name, f) in inner {
+            let tape = Tape<Double>()
+            let x = tape.variable(Tensor([0.0, 2]))
+            let d1 = tape.gradient(of: select(c, f(x), x * 0).sum(), wrt: [x], creatingGraph: true)[0]
+            let d2 = tape.gradient(of: d1.sum(), wrt: [x], creatingGraph: true)[0]
+            let d3 = tape.gradient(of: d2.sum(), wrt: x)
+            #expect(d3.scalars[0] == 0 && d3.scalars[1].isFinite, "\(name): third derivative \(d3)")
+        }
+    }
+
+    @Test("masked matmul at order 2: a rule's product whose two factors are both adjoints skips both factors' zeros")
+    func maskedMatmulSecondOrder() {
+        // f = Σ over row 0 of log(X)·W; row 1 holds log 0 = −∞ and is not taken.
+        let x = Tensor<Double>([[0.5, 1.5], [0, 2]]), w = Tensor<Double>([[0.3, -0.7], [1.1, 0.4]])
+        let hv = hessianVectorProduct(at: [x, w], along: [Tensor(ones: [2, 2]), Tensor(ones: [2, 2])]) { v in
+            select(Tensor([[1, 1], [0, 0]]), matmul(log(v[0]), v[1]), v[0] * 0).sum()
+        }
+        // ⟨∇f, v⟩ = Σₖⱼ log X₀ₖ + Σₖⱼ Wₖⱼ / X₀ₖ, so (H·v)_W = 1 / X₀ₖ in row k.
+        #expect(relativeError(hv[1], Tensor([[2, 2], [1 / 1.5, 1 / 1.5]])) <= 1e-15, "\(hv[1])")
+        #expect(!hv[0].scalars.contains { $0.isNaN }, "\(hv[0])")
+    }
+
     @Test("masked matmul on larger products: 0·∞ skipped in the vector scan's range, ∞ alone kept")
     func maskedMatmulLarge() {
         // Ā = C̄·Bᵀ with C̄ [6, 9] zero in column 4 and B [5, 9] infinite in column 4: Ā is [6, 5] (30

@@ -8,8 +8,8 @@ import Tensors
 @usableFromInline
 enum BinaryFunction: String, CaseIterable, Sendable {
     case add, subtract, multiply, divide, addBias
-    /// a ⊙ b with exactly 0 where a is 0, and where b is 0 against an infinite a (Note [Zero
-    /// upstream]); a is an upstream adjoint.
+    /// a ⊙ b with exactly 0 where a or b is 0, whatever the other (Note [Zero upstream]); a is
+    /// an upstream adjoint.
     case maskedMultiply
     /// a / b with exactly 0 where a is 0.
     case maskedDivide
@@ -22,9 +22,10 @@ enum BinaryFunction: String, CaseIterable, Sendable {
     /// abs's backward: a ⊙ sign(b), 0 at b = 0.
     case absBackward
 
-    /// g·d with 0·x = 0 for every x and ∞·0 = 0 (Note [Zero upstream]); NaN still propagates.
+    /// g·d with a strong zero on both sides: 0·x = x·0 = 0 for every x, ∞ and NaN included
+    /// (Note [Zero upstream]); the same bits as g·d wherever both are finite.
     @inline(__always) static func maskedProduct<S: TensorScalar>(_ g: S, _ d: S) -> S {
-        g == 0 || (d == 0 && g.isInfinite) ? 0 : g * d
+        g == 0 || (d == 0 && !g.isFinite) ? 0 : g * d
     }
     @inline(__always) static func maskedQuotient<S: TensorScalar>(_ g: S, _ d: S) -> S { g == 0 ? 0 : g / d }
     @inline(__always) static func sigmoidDerivative<S: TensorScalar>(_ g: S, _ y: S) -> S { maskedProduct(g, y * (1 - y)) }
@@ -94,10 +95,11 @@ enum BinaryFunction: String, CaseIterable, Sendable {
             return (needs.0 ? g : nil, needs.1 ? g.summed(toShape: b().shape) : nil)
         case .sigmoidBackward:            // ḡ = z̄ ⊙ y(1 − y),   ȳ = z̄ ⊙ g ⊙ (1 − 2y)
             let b = b()
-            return (needs.0 ? A.binaryOp(.sigmoidBackward, g, b) : nil, needs.1 ? A.masked(g, a() * (b * -2 + 1)) : nil)
+            return (needs.0 ? A.binaryOp(.sigmoidBackward, g, b) : nil,
+                    needs.1 ? A.masked(g, A.masked(a(), b * -2 + 1)) : nil)
         case .tanhBackward:               // ḡ = z̄ ⊙ (1 − y²),   ȳ = z̄ ⊙ g ⊙ (−2y)
             let b = b()
-            return (needs.0 ? A.binaryOp(.tanhBackward, g, b) : nil, needs.1 ? A.masked(g, a() * (b * -2)) : nil)
+            return (needs.0 ? A.binaryOp(.tanhBackward, g, b) : nil, needs.1 ? A.masked(g, A.masked(a(), b * -2)) : nil)
         case .reluBackward, .absBackward: // ḡ = the same mask of z̄; the mask is piecewise constant in x
             return (needs.0 ? A.binaryOp(self, g, b()) : nil, nil)
         }

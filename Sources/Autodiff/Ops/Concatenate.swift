@@ -45,8 +45,9 @@ enum NaryFunction<Scalar: TensorScalar> {
         case .custom(let op): return A.customPullback(op, inputs: xs, output: y, upstream: g)
         case .customAdjoint(let op, _):
             ShapeError.fail("custom(\(op.name))", shapes: xs.map(\.shape), detail: """
-                differentiated twice, but its VJP works on tensors only: give the operation a \
-                `differentiableVJP` (written on variables) to differentiate it again
+                differentiated twice, but its VJP works on tensors only — a second derivative, a \
+                Hessian(-vector product) or a JVP (valueWithDifferential) needs its VJP as a \
+                `differentiableVJP` written on variables
                 """, file: op.definedAt.file, line: op.definedAt.line)
         }
     }

@@ -53,6 +53,9 @@ public struct CustomOperation<Scalar: TensorScalar> {
     ///     let cube = CustomOperation<Double>(
     ///         name: "cube", forward: { x in x[0] * x[0] * x[0] },
     ///         differentiableVJP: { x, _, upstream in [upstream * 3 * x[0] * x[0]] })
+    ///
+    /// The VJP must build on its arguments only (constants through `x[0].tape.constant(…)`): in
+    /// a first-order pass they live on a scratch tape, not on the tape the operation ran on.
     public init(
         name: String, forward: @escaping ([Tensor<Scalar>]) -> Tensor<Scalar>,
         differentiableVJP: @escaping (_ inputs: [Variable<Scalar>], _ output: Variable<Scalar>,

@@ -8,7 +8,11 @@ import Tensors
 @usableFromInline
 struct MatmulForm: Hashable, Sendable {
     /// Which operand's exact zeros contribute exactly 0, even against ±∞ or NaN.
-    enum Masking: UInt8, Sendable { case none, first, second }
+    enum Masking: UInt8, Sendable {
+        case none, first, second
+        /// Both operands are adjoints with structural zeros (the rule of a masked product).
+        case both
+    }
     var transposingA = false
     var transposingB = false
     var masking = Masking.none
@@ -57,7 +61,8 @@ struct MatmulForm: Hashable, Sendable {
                 var s: S = 0
                 for p in 0..<k {
                     let u = x[i * ai + p * ap], v = y[p * bp + j * bj]
-                    if (masking == .first && u == 0) || (masking == .second && v == 0) { continue }
+                    let skipU = masking == .first || masking == .both, skipV = masking == .second || masking == .both
+                    if (skipU && u == 0) || (skipV && v == 0) { continue }
                     s += u * v
                 }
                 out[i * n + j] = s
@@ -70,24 +75,30 @@ struct MatmulForm: Hashable, Sendable {
     ///
     ///     C = A·B:    Ā = C̄·Bᵀ,   B̄ = Aᵀ·C̄        C = A·Bᵀ:   Ā = C̄·B,    B̄ = C̄ᵀ·A
     ///     C = Aᵀ·B:   Ā = B·C̄ᵀ,   B̄ = A·C̄         C = Aᵀ·Bᵀ:  Ā = Bᵀ·C̄ᵀ,  B̄ = C̄ᵀ·Aᵀ
+    ///
+    /// When this product was itself masked (a rule's product), the operand it masked is an
+    /// adjoint with structural zeros; a product that uses it as the other factor masks both.
     func pullback<A: DerivativeAlgebra>(_ g: A, _ a: A, _ b: A, needs: (Bool, Bool)) -> (A?, A?) {
-        func product(_ x: A, _ y: A, _ tx: Bool, _ ty: Bool, upstreamFirst: Bool) -> A {
-            A.matmulOp(x, y, MatmulForm(transposingA: tx, transposingB: ty, masking: upstreamFirst ? .first : .second))
+        let aMasked = masking == .first || masking == .both, bMasked = masking == .second || masking == .both
+        // Ā's products pair C̄ with b, B̄'s pair C̄ with a.
+        func product(_ x: A, _ y: A, _ tx: Bool, _ ty: Bool, upstreamFirst: Bool, otherMasked: Bool) -> A {
+            let m: Masking = otherMasked ? .both : (upstreamFirst ? .first : .second)
+            return A.matmulOp(x, y, MatmulForm(transposingA: tx, transposingB: ty, masking: m))
         }
         let ga: A?, gb: A?
         switch (transposingA, transposingB) {
         case (false, false):
-            ga = needs.0 ? product(g, b, false, true, upstreamFirst: true) : nil
-            gb = needs.1 ? product(a, g, true, false, upstreamFirst: false) : nil
+            ga = needs.0 ? product(g, b, false, true, upstreamFirst: true, otherMasked: bMasked) : nil
+            gb = needs.1 ? product(a, g, true, false, upstreamFirst: false, otherMasked: aMasked) : nil
         case (false, true):
-            ga = needs.0 ? product(g, b, false, false, upstreamFirst: true) : nil
-            gb = needs.1 ? product(g, a, true, false, upstreamFirst: true) : nil
+            ga = needs.0 ? product(g, b, false, false, upstreamFirst: true, otherMasked: bMasked) : nil
+            gb = needs.1 ? product(g, a, true, false, upstreamFirst: true, otherMasked: aMasked) : nil
         case (true, false):
-            ga = needs.0 ? product(b, g, false, true, upstreamFirst: false) : nil
-            gb = needs.1 ? product(a, g, false, false, upstreamFirst: false) : nil
+            ga = needs.0 ? product(b, g, false, true, upstreamFirst: false, otherMasked: bMasked) : nil
+            gb = needs.1 ? product(a, g, false, false, upstreamFirst: false, otherMasked: aMasked) : nil
         case (true, true):
-            ga = needs.0 ? product(b, g, true, true, upstreamFirst: false) : nil
-            gb = needs.1 ? product(g, a, true, true, upstreamFirst: true) : nil
+            ga = needs.0 ? product(b, g, true, true, upstreamFirst: false, otherMasked: bMasked) : nil
+            gb = needs.1 ? product(g, a, true, true, upstreamFirst: true, otherMasked: aMasked) : nil
         }
         return (ga, gb)
     }

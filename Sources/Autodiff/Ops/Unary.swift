@@ -10,8 +10,11 @@ import Tensors
 // matmul's masked form) whose own rule masks its upstream again. Without this, 0·∞ = NaN
 // would leak into the adjoints of an untaken `select` branch (`where(x > 0, log(x), 0)`).
 // At order 2 and beyond the zero may sit in either factor of a masked product (a first-order
-// adjoint that was 0 meets a second-order upstream that is ∞), so `maskedMultiply` takes
-// 0·∞ = 0 on both sides — the convention of measure theory — and NaN still propagates.
+// adjoint that was 0 meets a second-order upstream that is ∞ or NaN), so `maskedMultiply` has a
+// strong zero on both sides: 0·x = x·0 = 0 for every x, ∞ and NaN included (and matmul's rule
+// products skip the zero terms of both factors when both are adjoints). The price: a NaN
+// upstream meeting a local derivative that is exactly 0 gives 0, not NaN — anomaly detection
+// still reports where that NaN was born.
 
 /// The element-wise functions of one input.
 @usableFromInline
