@@ -14,9 +14,9 @@ let usage = """
 
     train options:
       --model digits|xor|logistic|deep   the architecture (default digits)
-      --data FILE.csv                    your own data: numbers, one example per row, the class index in
-                                         the last column (or --label-column N, from 1); default: the
-                                         bundled digits (the XOR patterns for --model xor)
+      --data FILE.csv                    your own data: numbers, one example per row, the class index
+                                         (0…65535) in the last column (or --label-column N, from 1);
+                                         default: the bundled digits (the XOR patterns for --model xor)
       --label-column N                   which column holds the class index
       --epochs N  --learning-rate η  --batch-size M  --lambda λ  --seed S
       --optimizer sgd|momentum|nesterov|adam

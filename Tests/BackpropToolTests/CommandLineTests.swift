@@ -63,6 +63,8 @@ struct CommandLineTests {
             ("empty.csv", "", "empty.csv: no data rows"),
             ("label.csv", "1,2,0.5\n", "label.csv:1: label 0.5 is not a class index"),
             ("onecolumn.csv", "1\n0\n", "onecolumn.csv: 1 column; a dataset needs at least 2"),
+            ("classes.csv", "1,2,0\n3,4,999999999\n",
+             "classes.csv:2: label 999999999 is too large: class indices go up to 65535 (at most 65536 classes)"),
         ]
         let binary = dir.appendingPathComponent("binary.csv")
         try Data([0xFF, 0xFE, 0x00, 0x81]).write(to: binary)
