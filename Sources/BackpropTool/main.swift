@@ -23,7 +23,8 @@ let usage = """
       --test-every K                     every K-th row to the test set (default 5; 0: no test set)
       --quiet                            no progress display
       --load FILE.safetensors            start from a checkpoint (all parameters, by name and shape)
-      --save FILE.safetensors            save the trained parameters (atomically) as a checkpoint
+      --save FILE.safetensors            save the trained parameters (atomically) as a checkpoint;
+                                         refused, leaving FILE as it was, if any is NaN or ±∞
 
     check options:
       --layers 3,5,5,4  --examples 8  --lambda 3  --seed 1  --epsilon 0.12

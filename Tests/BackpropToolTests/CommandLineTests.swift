@@ -132,6 +132,26 @@ struct CommandLineTests {
         #expect(wrong.status == 1 && wrong.err.contains("xor.safetensors"), "\(wrong.err)")
     }
 
+    @Test("train --save after the loss went non-finite refuses to save: exit 1, the parameter named, the old file unchanged")
+    func divergedRunIsNotSaved() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-nan-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("good.safetensors")
+        let good = try runBackprop(["train", "--model", "xor", "--quiet", "--save", file.path])
+        #expect(good.status == 0, "\(good.err)")
+        let before = try Data(contentsOf: file)
+        // η = 10⁶ drives the digits network's weights to NaN within a few epochs.
+        let diverged = try runBackprop(["train", "--learning-rate", "1e6", "--optimizer", "sgd", "--epochs", "5", "--quiet",
+                                        "--save", file.path])
+        #expect(diverged.status == 1, "\(diverged.out)\(diverged.err)")
+        #expect(diverged.err.contains("good.safetensors: not saved: parameter \"") && diverged.err.contains(" at flat index ")
+                && diverged.err.contains("the file is unchanged"), "\(diverged.err)")
+        #expect(!diverged.out.contains("saved the parameters"), "\(diverged.out)")
+        #expect(try Data(contentsOf: file) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["good.safetensors"])
+    }
+
     @Test("progress goes to standard error as plain lines when it is not a terminal")
     func progressLines() throws {
         let r = try runBackprop(["train", "--model", "xor", "--epochs", "3"])
