@@ -14,9 +14,9 @@ let usage = """
 
     train options:
       --model digits|xor|logistic|deep   the architecture (default digits)
-      --data FILE.csv                    your own data: numbers, one example per row, the class index in
-                                         the last column (or --label-column N, from 1); default: the
-                                         bundled digits (the XOR patterns for --model xor)
+      --data FILE.csv                    your own data: numbers, one example per row, the class index
+                                         (0…65535) in the last column (or --label-column N, from 1);
+                                         default: the bundled digits (the XOR patterns for --model xor)
       --label-column N                   which column holds the class index
       --epochs N  --learning-rate η  --batch-size M  --lambda λ  --seed S
       --optimizer sgd|momentum|nesterov|adam
@@ -26,7 +26,8 @@ let usage = """
                                          with the op and source line where it was born (a non-finite
                                          loss stops training, with that report, in any case)
       --load FILE.safetensors            start from a checkpoint (all parameters, by name and shape)
-      --save FILE.safetensors            save the trained parameters (atomically) as a checkpoint
+      --save FILE.safetensors            save the trained parameters (atomically) as a checkpoint;
+                                         refused, leaving FILE as it was, if any is NaN or ±∞
 
     check options:
       --layers 3,5,5,4  --examples 8  --lambda 3  --seed 1  --epsilon 0.12

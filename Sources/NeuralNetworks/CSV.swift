@@ -14,8 +14,12 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
     case badNumber(path: String, row: Int, column: Int, text: String)
     /// A row has a different number of fields from the first.
     case raggedRow(path: String, row: Int, expected: Int, found: Int)
-    /// A label is not a whole number in range.
+    /// A label is not a whole number ≥ 0.
     case badLabel(path: String, row: Int, value: Double)
+    /// A label is a class index of `limit` or more: the classes would be more than
+    /// ``Dataset/maximumClassCount`` (a model's output layer and one-hot labels have one
+    /// column per class, so one stray number could ask for gigabytes).
+    case tooManyClasses(path: String, row: Int, label: Double, limit: Int)
     /// The label column does not exist, or no column is left for the features
     /// (`column` is 1-based, as an editor shows it).
     case badLabelColumn(path: String, column: Int, columnCount: Int)
@@ -31,6 +35,9 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
         case .raggedRow(let path, let row, let expected, let found):
             "\(path):\(row): \(found) fields, but the first row has \(expected)"
         case .badLabel(let path, let row, let value): "\(path):\(row): label \(value) is not a class index (a whole number ≥ 0)"
+        case .tooManyClasses(let path, let row, let label, let limit):
+            "\(path):\(row): label \(label < 1e18 ? String(Int(label)) : "\(label)") is too large: "
+                + "class indices go up to \(limit - 1) (at most \(limit) classes)"
         case .badLabelColumn(let path, let column, let columnCount):
             columnCount < 2
                 ? "\(path): \(columnCount) column; a dataset needs at least 2 (features and a label)"

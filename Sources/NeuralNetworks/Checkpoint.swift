@@ -15,6 +15,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case invalidNames([String])
     /// The file's tensors do not match the model's parameters; nothing was loaded.
     case mismatch(file: String, missing: [String], unexpected: [String], wrongShapes: [ShapeMismatch])
+    /// A parameter holds a NaN or an infinity (training diverged), so the checkpoint was not
+    /// written and the file, if any, is unchanged: `index` is the first such element's
+    /// position in the parameter's row-major scalars, `value` that element.
+    case nonFinite(file: String, parameter: String, index: Int, value: Double)
 
     /// A parameter whose stored shape differs from the model's.
     public struct ShapeMismatch: Equatable, Sendable {
@@ -52,6 +56,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
                 parts.append("wrong shapes: " + shapes.joined(separator: ", ") + more)
             }
             return "\(file): the checkpoint does not match the model (\(parts.joined(separator: "; "))); nothing was loaded"
+        case .nonFinite(let file, let parameter, let index, let value):
+            return "\(file): not saved: parameter \"\(parameter)\" holds \(value) at flat index \(index) "
+                + "(the training diverged?); the file is unchanged"
         }
     }
 
@@ -102,13 +109,24 @@ extension Layer {
     /// Saves the parameters to `url` as a safetensors file (see ``checkpointData(metadata:)``).
     ///
     /// The write is atomic: the file is replaced whole or not at all, so a crash while saving
-    /// never leaves a truncated checkpoint behind.
+    /// never leaves a truncated checkpoint behind. A parameter holding a NaN or an infinity
+    /// is refused before anything is written, so a diverged run cannot replace a good
+    /// checkpoint (to keep one for inspection, write ``checkpointData(metadata:)`` yourself).
     ///
     ///     try model.saveCheckpoint(to: URL(fileURLWithPath: "model.safetensors"), metadata: ["epoch": "10"])
     ///
-    /// - Throws: ``CheckpointError/invalidNames(_:)``, or ``CheckpointError/file(_:)`` if the
-    ///   file cannot be written (the previous file, if any, is then unchanged).
+    /// - Throws: ``CheckpointError/invalidNames(_:)``; ``CheckpointError/nonFinite(file:parameter:index:value:)``
+    ///   naming the first non-finite element; or ``CheckpointError/file(_:)`` if the file cannot
+    ///   be written. On any error the previous file, if any, is unchanged.
+    /// - Complexity: O(n) in the number of parameter elements, besides the write.
     public func saveCheckpoint(to url: URL, metadata: [String: String] = [:]) throws(CheckpointError) {
+        let entries = try checkpointEntries()
+        for entry in entries {
+            let value = entry.parameter.value
+            if let index = value.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+                throw .nonFinite(file: url.path, parameter: entry.name, index: index, value: Double(value.scalars[index]))
+            }
+        }
         let file = try checkpointFile(metadata: metadata)
         do {
             try file.write(to: url)

@@ -28,10 +28,20 @@ public struct Dataset<Scalar: TensorScalar>: Sendable {
         self.classCount = classes
     }
 
+    /// The most classes a dataset read from a file may have: 65,536 (class indices 0…65,535).
+    ///
+    /// The class count is the largest label plus one, and a model's output layer and the
+    /// one-hot labels have a column per class, so without a bound one stray label (999999999)
+    /// would ask for a billion outputs. 2¹⁶ is far beyond any classification table we expect
+    /// (ImageNet-21k has 21,841 classes) and keeps a 64-wide last hidden layer at 4 M weights.
+    /// Datasets built in code (``init(features:labels:classCount:file:line:)``) are not bounded.
+    public static var maximumClassCount: Int { 65_536 }
+
     /// A dataset from a CSV table whose label is in column `labelColumn` (default: the last).
     /// - Throws: ``CSVError/badLabel(path:row:value:)`` when a label is not a whole number ≥ 0;
-    ///   ``CSVError/badLabelColumn(path:column:columnCount:)`` when the column does not exist or
-    ///   the table has fewer than two columns.
+    ///   ``CSVError/tooManyClasses(path:row:label:limit:)`` when it is ``maximumClassCount`` or
+    ///   more; ``CSVError/badLabelColumn(path:column:columnCount:)`` when the column does not
+    ///   exist or the table has fewer than two columns.
     public init(table: CSVTable, labelColumn: Int? = nil, path: String = "<table>") throws(CSVError) {
         let column = labelColumn ?? (table.columnCount - 1)
         guard column >= 0 && column < table.columnCount, table.columnCount >= 2 else {
@@ -40,7 +50,9 @@ public struct Dataset<Scalar: TensorScalar>: Sendable {
         var labels = [Int](), values = [Scalar]()
         for (i, row) in table.rows.enumerated() {
             let v = row[column]
-            guard v >= 0, v == v.rounded(), v < 1e9 else { throw .badLabel(path: path, row: i + 1, value: v) }
+            guard v >= 0, v == v.rounded() else { throw .badLabel(path: path, row: i + 1, value: v) }
+            let limit = Self.maximumClassCount
+            guard v < Double(limit) else { throw .tooManyClasses(path: path, row: i + 1, label: v, limit: limit) }
             labels.append(Int(v))
             for (j, x) in row.enumerated() where j != column { values.append(Scalar(x)) }
         }

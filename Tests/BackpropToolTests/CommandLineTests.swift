@@ -68,6 +68,8 @@ struct CommandLineTests {
             ("empty.csv", "", "empty.csv: no data rows"),
             ("label.csv", "1,2,0.5\n", "label.csv:1: label 0.5 is not a class index"),
             ("onecolumn.csv", "1\n0\n", "onecolumn.csv: 1 column; a dataset needs at least 2"),
+            ("classes.csv", "1,2,0\n3,4,999999999\n",
+             "classes.csv:2: label 999999999 is too large: class indices go up to 65535 (at most 65536 classes)"),
         ]
         let binary = dir.appendingPathComponent("binary.csv")
         try Data([0xFF, 0xFE, 0x00, 0x81]).write(to: binary)
@@ -133,6 +135,30 @@ struct CommandLineTests {
                 && !nowhere.out.contains("final training loss"), "\(nowhere.err)")
         let wrong = try runBackprop(["train", "--model", "logistic", "--quiet", "--epochs", "1", "--load", file.path])
         #expect(wrong.status == 1 && wrong.err.contains("xor.safetensors"), "\(wrong.err)")
+    }
+
+    @Test("train --save after the loss went non-finite refuses to save: exit 1, the parameter named, the old file unchanged")
+    func divergedRunIsNotSaved() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-nan-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("good.safetensors")
+        let good = try runBackprop(["train", "--model", "xor", "--quiet", "--save", file.path])
+        #expect(good.status == 0, "\(good.err)")
+        let before = try Data(contentsOf: file)
+        // η = 10⁶ drives the digits network's weights to NaN within a few epochs.
+        let diverged = try runBackprop(["train", "--learning-rate", "1e6", "--optimizer", "sgd", "--epochs", "5", "--quiet",
+                                        "--save", file.path])
+        #expect(diverged.status == 1, "\(diverged.out)\(diverged.err)")
+        // Whichever safeguard fires first says so: saveCheckpoint refusing the non-finite
+        // parameters, or a trainer that stops on a non-finite loss before updating them.
+        let refused = diverged.err.contains("good.safetensors: not saved: parameter \"")
+            && diverged.err.contains(" at flat index ") && diverged.err.contains("the file is unchanged")
+        let stopped = diverged.err.contains("training stopped at epoch")
+        #expect(refused || stopped, "\(diverged.err)")
+        #expect(!diverged.out.contains("saved the parameters"), "\(diverged.out)")
+        #expect(try Data(contentsOf: file) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["good.safetensors"])
     }
 
     @Test("progress goes to standard error as plain lines when it is not a terminal")

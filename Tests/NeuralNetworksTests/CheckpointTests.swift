@@ -142,6 +142,44 @@ struct CheckpointTests {
         #expect(throws: CheckpointError.self) { try three.loadCheckpoint(from: file.encoded()) }
     }
 
+    @Test("a parameter holding NaN or ±∞ is not saved: nonFinite names it, its flat index and value; the old file is byte for byte unchanged")
+    func nonFiniteRefused() throws {
+        try withDirectory { dir throws in
+            let url = dir.appendingPathComponent("model.safetensors")
+            let good = checkpointModel(Float.self, seed: 1)
+            try good.saveCheckpoint(to: url, metadata: ["step": "1"])
+            let before = try Data(contentsOf: url)
+            for (parameter, index, bad) in [(2, 13, Float.nan), (3, 0, .infinity), (5, 1, -.infinity)] {
+                let model = checkpointModel(Float.self, seed: 2)
+                train(model)
+                let p = model.parameters[parameter]
+                var scalars = p.value.scalars
+                scalars[index] = bad
+                scalars[scalars.count - 1] = .nan  // a later one: the first is reported
+                p.value = Tensor(shape: p.value.shape, scalars: scalars)
+                let name = try model.checkpointEntries()[parameter].name
+                do {
+                    try model.saveCheckpoint(to: url, metadata: ["step": "2"])
+                    Issue.record("saved \(bad) in \(name)")
+                } catch let error as CheckpointError {
+                    guard case .nonFinite(let file, let named, let at, let value) = error else { throw error }
+                    #expect(file == url.path && named == name && at == index, "\(error)")
+                    #expect(value.isNaN ? bad.isNaN : value == Double(bad), "\(value)")
+                    #expect(error.description == "\(url.path): not saved: parameter \"\(name)\" holds \(Double(bad)) at flat index "
+                            + "\(index) (the training diverged?); the file is unchanged")
+                }
+                #expect(try Data(contentsOf: url) == before)
+                #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["model.safetensors"])
+            }
+            let fresh = dir.appendingPathComponent("never.safetensors")
+            let infinite = Dense<Double>(weight: Tensor([[1, 2], [3, .infinity]]), bias: Tensor([0, 0]), activation: .identity)
+            #expect(throws: CheckpointError.nonFinite(file: fresh.path, parameter: "weight", index: 3, value: .infinity)) {
+                try infinite.saveCheckpoint(to: fresh)
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["model.safetensors"])
+        }
+    }
+
     @Test("errors: a Double checkpoint into a Float model, a corrupt file, an unwritable destination — each named")
     func errors() throws {
         try withDirectory { dir throws in

@@ -80,6 +80,22 @@ struct DataTests {
         }
     }
 
+    @Test("Dataset from a table: a label past 65,535 throws tooManyClasses naming the file, row, label and limit")
+    func classLimit() throws {
+        #expect(Dataset<Double>.maximumClassCount == 65_536)
+        let largest = try Dataset<Float>(table: CSVTable(text: "1,2,0\n3,4,65535\n"), path: "l.csv")
+        #expect(largest.classCount == 65_536 && largest.labels == [0, 65_535])
+        for (label, text) in [(65_536.0, "65536"), (999_999_999, "999999999"), (1e300, "1e+300")] {
+            let error = CSVError.tooManyClasses(path: "l.csv", row: 2, label: label, limit: 65_536)
+            #expect(throws: error) { try Dataset<Double>(table: CSVTable(text: "1,2,0\n3,4,\(text)\n"), path: "l.csv") }
+            #expect(throws: error) { try Dataset<Float>(table: CSVTable(text: "1,2,0\n3,4,\(text)\n"), path: "l.csv") }
+        }
+        #expect(CSVError.tooManyClasses(path: "l.csv", row: 2, label: 999_999_999, limit: 65_536).description
+                == "l.csv:2: label 999999999 is too large: class indices go up to 65535 (at most 65536 classes)")
+        #expect(CSVError.tooManyClasses(path: "l.csv", row: 2, label: 1e300, limit: 65_536).description
+                .hasPrefix("l.csv:2: label 1e+300 is too large"))
+    }
+
     @Test("split(testEvery: 5) sends rows 4, 9, 14, … to the test set; shuffling is seeded")
     func split() {
         let d = Dataset<Double>(features: Tensor(shape: [12, 1], scalars: (0..<12).map(Double.init)), labels: Array(repeating: 0, count: 12))

@@ -93,4 +93,68 @@ struct AtomicWriteTests {
             #expect(try Tensor<Double>(contentsOfNPY: long) == new)
         }
     }
+
+    /// The pid of a process that has exited and been reaped: kill(pid, 0) fails with ESRCH.
+    func deadPID() throws -> pid_t {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        child.arguments = ["true"]
+        try child.run()
+        child.waitUntilExit()
+        let pid = child.processIdentifier
+        #expect(kill(pid, 0) != 0 && errno == ESRCH, "pid \(pid) is still in use")
+        return pid
+    }
+
+    @Test("the next save removes our temporaries whose writer is gone, keeps a live writer's and every other name")
+    func staleTemporaries() throws {
+        try withOldFile { (dir, file) throws in
+            let prefix = AtomicWrite.temporaryPrefix(for: "model.npy")
+            let dead = try deadPID()
+            let otherHost = AtomicWrite.hostTag == "zzzz" ? "yyyy" : "zzzz"
+            let stale = [prefix + "\(dead)-1x2y3z", prefix + "\(dead)-\(String(UInt64.max, radix: 36))"]
+            let kept = [
+                prefix + "\(getpid())-abc",  // this process: alive
+                prefix + "\(getppid())-abc",  // the process that started the tests: alive
+                ".model.npy.tmp-1x2y3z",  // the naming before pids, and anyone else's
+                ".model.npy.tmp-\(otherHost)-\(dead)-abc",  // another host's writer: its pid means nothing here
+                AtomicWrite.temporaryPrefix(for: "other.npy") + "\(dead)-abc",  // another destination
+                prefix + "0\(dead)-abc", prefix + "\(dead)-abc.bak", prefix + "\(dead)-ABC", prefix + "\(dead)",
+                prefix + "\(dead)-abc-1", prefix + "-\(dead)-abc", "notes.txt",
+            ]
+            for name in stale + kept { try Data("partial".utf8).write(to: dir.appendingPathComponent(name)) }
+            try AtomicWrite.write(new.npyData(), to: file)
+            #expect(try Data(contentsOf: file) == new.npyData())
+            #expect(try Set(FileManager.default.contentsOfDirectory(atPath: dir.path)) == Set(kept + ["model.npy"]))
+        }
+    }
+
+    @Test("a writer killed before its rename leaves a temporary that names its pid; once it is gone, the next save removes it")
+    func abandonedTemporary() throws {
+        try withOldFile { (dir, file) throws in
+            #expect(throws: TensorFileError.self) { try AtomicWrite.write(new.npyData(), to: file, failing: .abandon) }
+            #expect(try Data(contentsOf: file) == old)
+            let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "model.npy" }
+            let ours = AtomicWrite.temporaryPrefix(for: "model.npy") + "\(getpid())-"
+            try #require(left.count == 1 && left[0].hasPrefix(ours), "\(left)")
+            #expect(try Data(contentsOf: dir.appendingPathComponent(left[0])) == new.npyData())
+            // Its writer (this process) is alive: the next save keeps it.
+            try AtomicWrite.write(new.npyData(), to: file)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains(left[0]))
+            // The same file as a dead process would have left it: removed by the next save.
+            let dead = try deadPID()
+            let orphan = AtomicWrite.temporaryPrefix(for: "model.npy") + "\(dead)-" + left[0].dropFirst(ours.count)
+            try FileManager.default.moveItem(at: dir.appendingPathComponent(left[0]), to: dir.appendingPathComponent(orphan))
+            try AtomicWrite.write(new.npyData(), to: file)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["model.npy"])
+        }
+    }
+
+    @Test("temporary names stay short: a 255-byte destination name of 4-byte scalars still fits")
+    func temporaryNameLength() {
+        let name = String(repeating: "😀", count: 63) + "abc"  // 255 UTF-8 bytes
+        let longest = AtomicWrite.temporaryPrefix(for: name) + "\(Int32.max)-" + String(UInt64.max, radix: 36)
+        #expect(longest.utf8.count <= 255, "\(longest.utf8.count) bytes")
+        #expect(AtomicWrite.hostTag.utf8.count == 4)
+    }
 }
