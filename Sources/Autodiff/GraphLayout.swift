@@ -48,7 +48,7 @@ struct LayeredLayout {
         let n = inputs.count
         nodeCount = n
         // Layers by longest path to the sinks, in reverse index order (tape order is already
-        // topological): each node sits just below its highest-reaching consumer. Leaves, and ops
+        // topological): each node sits just below the lowest of its consumers. Leaves, and ops
         // that read only leaves, then stand beside the op that reads them (x at step t of an
         // unrolled loop beside step t) rather than all at the bottom, as the longest path from
         // the sources would put them.
