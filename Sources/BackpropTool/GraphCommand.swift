@@ -5,7 +5,8 @@ import Tensors
 
 /// `backprop graph`: records one evaluation of a reference model's training objective (the
 /// loss on the first examples, plus the L2 penalty where the model has one) and writes the
-/// tape's graph as Graphviz DOT — to standard output, or atomically to `--output FILE`.
+/// tape's graph as Graphviz DOT — to standard output, or atomically to `--output FILE` — or, when
+/// FILE ends in `.svg`, as a picture laid out by `tape.svg(of:naming:)` (no Graphviz needed).
 enum GraphCommand {
     static func run(_ arguments: [String]) throws(ArgumentError) -> Int32 {
         let options = try Options(arguments, allowed: ["model", "examples", "lambda", "output", "seed"])
@@ -34,19 +35,20 @@ enum GraphCommand {
         }
         var names = ["x": x, "loss": objective]
         for (name, parameter) in model.namedParameters { names[name] = parameter.variable(on: tape) }
-        let dot = tape.graphviz(of: objective, naming: names)
 
         guard let path = options.string("output") else {
-            print(dot, terminator: "")
+            print(tape.graphviz(of: objective, naming: names), terminator: "")
             return 0
         }
+        let isSVG = URL(fileURLWithPath: path).pathExtension.lowercased() == "svg"
+        let text = isSVG ? tape.svg(of: objective, naming: names) : tape.graphviz(of: objective, naming: names)
         do {
-            try AtomicWrite.write(Data(dot.utf8), to: URL(fileURLWithPath: path))  // temporary file, then rename
+            try AtomicWrite.write(Data(text.utf8), to: URL(fileURLWithPath: path))  // temporary file, then rename
         } catch {
             printError("backprop: cannot write the graph: \(error)")
             return 1
         }
-        print("wrote the graph of \(modelName)'s objective (\(tape.count) records) to \(path)")
+        print("wrote the graph of \(modelName)'s objective (\(tape.count) records) to \(path)\(isSVG ? " as SVG" : "")")
         return 0
     }
 }

@@ -9,7 +9,7 @@ enum TrainCommand {
         let quiet = rest.contains("--quiet"), detectAnomalies = rest.contains("--detect-anomalies")
         rest.removeAll { $0 == "--quiet" || $0 == "--detect-anomalies" }
         let options = try Options(rest, allowed: ["model", "data", "label-column", "epochs", "learning-rate", "batch-size",
-                                                  "lambda", "seed", "optimizer", "test-every", "save", "load"])
+                                                  "lambda", "seed", "optimizer", "test-every", "save", "load", "plot"])
         let modelName = try options.string("model", default: "digits", choices: ReferenceModelChoice.names)
         let isXOR = modelName == "xor"
         let epochs = try options.int("epochs", default: isXOR ? 2000 : MainJob.epochs, in: 1...1_000_000)
@@ -43,13 +43,14 @@ enum TrainCommand {
             throw ArgumentError("--model xor needs 2 features and 2 classes; the data have \(features) and \(classes)")
         }
         let (model, loss) = ReferenceModelChoice.make(modelName, features: features, classes: classes, seed: seed)
-        if let path = options.string("save") {
-            // Refuse a destination that cannot be written before training, not after.
+        // Refuse a destination that cannot be written before training, not after.
+        for option in ["save", "plot"] {
+            guard let path = options.string(option) else { continue }
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
                   FileManager.default.isWritableFile(atPath: directory) else {
-                throw ArgumentError("--save \(path): the directory \(directory) does not exist or is not writable")
+                throw ArgumentError("--\(option) \(path): the directory \(directory) does not exist or is not writable")
             }
         }
         if let path = options.string("load") {
@@ -80,6 +81,11 @@ enum TrainCommand {
                                      metadata: ["model": modelName, "epochs": "\(reports.count)", "seed": "\(seed)",
                                                 "optimizer": optimizerName])
             print("saved the parameters to \(path)")
+        }
+        if let path = options.string("plot") {
+            let chart = TrainingChart(reports, title: "\(modelName): \(optimizerName), η = \(learningRate), batch \(batchSize), λ = \(lambda)")
+            try chart.write(to: URL(fileURLWithPath: path))  // temporary file, then rename
+            print("wrote the training curves (\(reports.count) epochs) to \(path)")
         }
         return 0
     }

@@ -9,7 +9,7 @@ let usage = """
                                     print its test accuracy, and check the tape against the δ rules
            backprop train [options] train a reference model (see below)
            backprop check [options] finite differences and δ-rule agreement, as a table
-           backprop graph [options] the tape of a model's objective as Graphviz DOT
+           backprop graph [options] the tape of a model's objective as Graphviz DOT or an SVG picture
            backprop help            this text
 
     train options:
@@ -28,6 +28,7 @@ let usage = """
       --load FILE.safetensors            start from a checkpoint (all parameters, by name and shape)
       --save FILE.safetensors            save the trained parameters (atomically) as a checkpoint;
                                          refused, leaving FILE as it was, if any is NaN or ±∞
+      --plot FILE.svg                    draw the loss (and test accuracy) per epoch there (atomically)
 
     check options:
       --layers 3,5,5,4  --examples 8  --lambda 3  --seed 1  --epsilon 0.12
@@ -38,7 +39,8 @@ let usage = """
     graph options:
       --model digits|xor|logistic|deep   the architecture (default digits)
       --examples N  --lambda λ  --seed S the batch (first N examples), the L2 term, the initial weights
-      --output FILE.dot                  write there (atomically) instead of standard output;
+      --output FILE.svg                  draw the graph as an SVG picture there (atomically; no Graphviz needed)
+      --output FILE.dot                  write Graphviz DOT there (atomically) instead of standard output;
                                          render with: dot -Tsvg FILE.dot > graph.svg
     """
 

@@ -30,6 +30,15 @@ public struct EpochReport: Sendable, Equatable {
     public let evaluationLoss: Double?
     /// Training throughput: examples per second of wall-clock time.
     public let examplesPerSecond: Double
+
+    /// A report, as the trainer makes one (or to chart a history kept elsewhere).
+    public init(epoch: Int, loss: Double, accuracy: Double, evaluationLoss: Double? = nil, examplesPerSecond: Double = 0) {
+        self.epoch = epoch
+        self.loss = loss
+        self.accuracy = accuracy
+        self.evaluationLoss = evaluationLoss
+        self.examplesPerSecond = examplesPerSecond
+    }
 }
 
 /// Writes progress to standard error: a bar redrawn in place on a terminal, one line per epoch

@@ -37,6 +37,12 @@ struct ReadmeExampleTests {
         #expect(tape.firstAnomaly!.description.contains("produced -inf at [0, 0]"))
         tape.anomalyDetection = .off
         #expect(dot.hasPrefix("digraph tape {") && dot.contains("label=\"W\\n#0 variable\\n[2, 2]\""))
+        let svg = tape.svg(of: loss, naming: ["W": W, "b": b, "x": x])
+        let drawing = XMLElements(svg)
+        #expect(drawing.failure == nil)
+        let boxes = drawing.all("g", class: "node").map { drawing.texts(of: "tspan", in: $0) }
+        #expect(boxes.contains { $0.prefix(3) == ["W", "#0 variable", "[2, 2]"] && $0.last?.hasPrefix("‖adjoint‖ = ") == true })
+        #expect(boxes.contains(["x", "#2 constant", "[2, 2]"]) && boxes.count == dot.components(separatedBy: "[label=").count - 1)
         let softplus = CustomOperation<Double>(
             name: "softplus", forward: { x in log(exp(x[0]) + 1) },
             vjp: { x, _, upstream in [upstream * sigmoid(x[0])] })

@@ -191,6 +191,72 @@ struct CommandLineTests {
         #expect(bad.status == 2 && bad.err.contains("usage:"))
     }
 
+    @Test("graph --output x.svg draws the digits objective: well-formed SVG, the DOT's records and edges, no boxes overlap")
+    func graphSVG() throws {
+        let dot = try runBackprop(["graph"])
+        #expect(dot.status == 0, "\(dot.err)")
+        let dotLines = dot.out.split(separator: "\n")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-svg-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("digits.SVG")  // the extension in any case
+        try Data("an older file".utf8).write(to: file)
+        let w = try runBackprop(["graph", "--output", file.path])
+        #expect(w.status == 0 && w.out.contains("as SVG"), "\(w.err)")
+        let svg = try String(contentsOf: file, encoding: .utf8)
+        let xml = XMLElements(svg)
+        try #require(xml.failure == nil, "\(xml.failure ?? "")")
+        let nodes = xml.all("g", class: "node"), edges = xml.all("path", class: "edge")
+        #expect(nodes.count == dotLines.filter { $0.contains("[label=") }.count)
+        #expect(edges.count == dotLines.filter { $0.contains(" -> ") }.count)
+        let labels = nodes.map { xml.texts(of: "tspan", in: $0) }
+        for name in ["x", "hidden.weight", "hidden.bias", "output.weight", "output.bias", "loss"] {
+            #expect(labels.contains { $0.first == name }, "no box labelled \(name)")
+        }
+        #expect(labels.contains { $0.contains { $0.hasPrefix("#") && $0.hasSuffix(" sigmoidCrossEntropy") } })
+        #expect(labels.filter { $0.last?.hasPrefix("‖adjoint‖ = ") == true }.count == 5)  // the parameters and the loss
+        let boxes = nodes.compactMap { g in xml.descendants(of: g).first { xml.elements[$0].attributes["class"] == "box" } }
+            .map { i in ["x", "y", "width", "height"].map { xml.elements[i].number($0) ?? .nan } }
+        #expect(boxes.count == nodes.count)
+        for (i, a) in boxes.enumerated() {
+            for b in boxes[(i + 1)...] {
+                #expect(!(a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]),
+                        "boxes \(a) and \(b) overlap")
+            }
+        }
+        let dotFile = dir.appendingPathComponent("digits.dot")
+        #expect(try runBackprop(["graph", "--output", dotFile.path]).status == 0)
+        #expect(try String(contentsOf: dotFile, encoding: .utf8).hasPrefix("digraph tape {"))
+        let blocked = try runBackprop(["graph", "--output", dir.appendingPathComponent("no/such/dir/g.svg").path])
+        #expect(blocked.status == 1 && blocked.err.contains("cannot write the graph"), "\(blocked.err)")
+    }
+
+    @Test("train --plot writes the loss and test accuracy per epoch as an SVG chart; a destination that cannot be written is refused first")
+    func trainPlot() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-plot-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("curves.svg")
+        let r = try runBackprop(["train", "--epochs", "3", "--quiet", "--plot", file.path])
+        #expect(r.status == 0 && r.out.contains("wrote the training curves (3 epochs) to"), "\(r.err)")
+        let xml = XMLElements(try String(contentsOf: file, encoding: .utf8))
+        try #require(xml.failure == nil, "\(xml.failure ?? "")")
+        let series = xml.all("polyline", class: "series").map { xml.elements[$0].attributes }
+        #expect(series.map { $0["data-series"] ?? "" } == ["training loss", "test loss", "test accuracy (%)"])
+        #expect(series.allSatisfy { ($0["points"] ?? "").split(separator: " ").count == 3 })
+        #expect(xml.allText.contains("digits: adam"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["curves.svg"])  // no temporary left
+
+        let xor = try runBackprop(["train", "--model", "xor", "--epochs", "50", "--quiet", "--plot", file.path])
+        #expect(xor.status == 0, "\(xor.err)")
+        let replaced = XMLElements(try String(contentsOf: file, encoding: .utf8))
+        #expect(replaced.all("polyline", class: "series").map { replaced.elements[$0].attributes["data-series"] } == ["training loss"])
+
+        let nowhere = try runBackprop(["train", "--model", "xor", "--quiet", "--plot", dir.appendingPathComponent("no/c.svg").path])
+        #expect(nowhere.status == 2 && nowhere.err.contains("--plot") && nowhere.err.contains("does not exist or is not writable")
+                && !nowhere.out.contains("final training loss"), "\(nowhere.err)")
+    }
+
     @Test("check prints the δ-rule table and the finite-difference check, exit 0")
     func check() throws {
         let r = try runBackprop(["check", "--layers", "3,4,2", "--examples", "4", "--lambda", "1"])

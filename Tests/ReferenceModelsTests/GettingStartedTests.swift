@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Backprop
 import ReferenceModels
@@ -37,6 +38,11 @@ struct GettingStartedTests {
         let history = try trainer.fit(model, loss: .softmaxCrossEntropy, optimizer: &adam, on: training, evaluatingOn: test)
         #expect(history.count == 3)
         #expect(evaluate(model, loss: .softmaxCrossEntropy, on: test).accuracy > 0.85)
+        let curves = FileManager.default.temporaryDirectory.appendingPathComponent("curves-\(getpid()).svg")
+        defer { try? FileManager.default.removeItem(at: curves) }
+        try TrainingChart(history, title: "digits").write(to: curves)
+        let chart = try String(contentsOf: curves, encoding: .utf8)
+        #expect(chart.contains("<svg") && chart.contains("data-series=\"test accuracy (%)\"") && chart.contains("digits"))
 
         let tape = Tape<Double>()
         let x = tape.constant(test.features)
