@@ -24,12 +24,14 @@ let package = Package(
         .executableTarget(name: "BackpropTool", dependencies: ["Backprop", "ReferenceModels"]),
         // Release-mode benchmarks (swift run -c release Benchmarks); not part of any product.
         .executableTarget(name: "Benchmarks", dependencies: ["Tensors", "Autodiff"]),
+        // What the test targets share (an XML reader for the SVG tests); not part of any product.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Tensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Tensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DeltaRuleTests", dependencies: ["DeltaRule", "NeuralNetworks", "Autodiff", "Tensors"]),
-        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "DeltaRule", "Autodiff", "Tensors"]),
+        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "DeltaRule", "Autodiff", "Tensors", "TestSupport"]),
         .testTarget(name: "ReferenceModelsTests", dependencies: ["ReferenceModels", "Backprop"]),
         // Runs the built `backprop` executable end to end (the dependency makes `swift test` build it).
-        .testTarget(name: "BackpropToolTests", dependencies: ["BackpropTool"]),
+        .testTarget(name: "BackpropToolTests", dependencies: ["BackpropTool", "TestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Tensors
 @testable import Autodiff
 
@@ -251,14 +252,5 @@ struct GraphSVGTests {
     ])
     func significant(_ x: Double, _ expected: String) {
         #expect(SVGText.significant(x) == expected)
-    }
-
-    @Test("the XML reader is the same file in every test target that reads SVG")
-    func sharedReader() throws {
-        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        let copies = try ["AutodiffTests", "NeuralNetworksTests", "BackpropToolTests"].map {
-            try String(contentsOf: tests.appendingPathComponent("\($0)/XMLElements.swift"), encoding: .utf8)
-        }
-        #expect(Set(copies).count == 1)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `backprop` executable (the test target depends on it, so `swift test` builds
 /// it next to the test bundle) and returns its exit status, standard output and standard error.
