@@ -118,31 +118,8 @@ extension Tape {
     static func formula(_ op: Op<Scalar>, input k: Int) -> String {
         switch op {
         case .leaf: return "—"
-        case .unary(let f, _):
-            switch f {
-            case .negate: return "x̄ = −ȳ"
-            case .exp: return "x̄ = ȳ ⊙ y"
-            case .log: return "x̄ = ȳ / x"
-            case .sigmoid: return "x̄ = ȳ ⊙ y ⊙ (1 − y)"
-            case .tanh: return "x̄ = ȳ ⊙ (1 − y²)"
-            case .relu: return "x̄ = ȳ ⊙ [x > 0]"
-            case .abs: return "x̄ = ȳ ⊙ sign(x)"
-            case .sin: return "x̄ = ȳ ⊙ cos x"
-            case .cos: return "x̄ = −ȳ ⊙ sin x"
-            case .square: return "x̄ = ȳ ⊙ 2x"
-            case .sqrt: return "x̄ = ȳ / (2y)"
-            case .softplus: return "x̄ = ȳ ⊙ σ(x)"
-            case .log1p: return "x̄ = ȳ / (1 + x)"
-            case .expm1: return "x̄ = ȳ ⊙ (y + 1)"
-            }
-        case .scalar(let f, _, let c):
-            switch f {
-            case .addScalar: return "x̄ = ȳ"
-            case .multiplyScalar: return "x̄ = \(c)·ȳ"
-            case .divideByScalar: return "x̄ = ȳ / \(c)"
-            case .scalarDivide: return "x̄ = −ȳ ⊙ y / x"
-            case .pow: return "x̄ = ȳ ⊙ \(c)·x^\(c - 1)"
-            }
+        case .unary(let f, _): return f.formula
+        case .scalar(let f, _, let c): return f.formula(c)
         case .binary(let f, _, _):
             let side = k == 0 ? "ā" : "b̄", other = k == 0 ? "b" : "a"
             switch f {
@@ -157,15 +134,7 @@ extension Tape {
             return k == 0 ? "Ā from C̄ = \(a)·\(b): Ā = C̄·Bᵀ" : "B̄ from C̄ = \(a)·\(b): B̄ = Aᵀ·C̄"
         case .reduction(let f, _, _, _): return f == .sum ? "x̄ = broadcast(ȳ)" : "x̄ = broadcast(ȳ) / n"
         case .axis(let f, _, _): return f == .softmax ? "x̄ = y ⊙ (ȳ − Σ ȳ ⊙ y)" : "x̄ = ȳ − eʸ ⊙ Σ ȳ"
-        case .shape(let f, _, _):
-            switch f {
-            case .transposed: return "x̄ = permute(ȳ, π⁻¹)"
-            case .reshaped: return "x̄ = reshape(ȳ, shape(x))"
-            case .broadcast: return "x̄ = Σ_broadcast ȳ"
-            case .summedToShape: return "x̄ = broadcast(ȳ)"
-            case .slice: return "x̄ = ȳ padded with zeros"
-            case .padded: return "x̄ = the slice of ȳ where x sits"
-            }
+        case .shape(let f, _, _): return f.formula
         case .argmax: return "x̄ = ȳ at the arg-max, 0 elsewhere"
         case .select: return k == 0 ? "ā = ȳ where c, 0 elsewhere" : "b̄ = ȳ where not c, 0 elsewhere"
         case .loss(let f, _, _, _):

@@ -52,6 +52,19 @@ enum ScalarFunction: String, CaseIterable, Sendable {
     }
 }
 
+extension ScalarFunction {
+    /// The rule in op form for the constant c, for traces (`tape.trace`).
+    func formula<S: TensorScalar>(_ c: S) -> String {
+        switch self {
+        case .addScalar: "x̄ = ȳ"
+        case .multiplyScalar: "x̄ = \(c)·ȳ"
+        case .divideByScalar: "x̄ = ȳ / \(c)"
+        case .scalarDivide: "x̄ = −ȳ ⊙ y / x"
+        case .pow: "x̄ = ȳ ⊙ \(c)·x^\(c - 1)"
+        }
+    }
+}
+
 extension Variable {
     /// Negation.
     ///

@@ -40,6 +40,20 @@ enum ShapeFunction: String, CaseIterable, Sendable {
     }
 }
 
+extension ShapeFunction {
+    /// The rule in op form, for traces (`tape.trace`).
+    var formula: String {
+        switch self {
+        case .transposed: "x̄ = permute(ȳ, π⁻¹)"
+        case .reshaped: "x̄ = reshape(ȳ, shape(x))"
+        case .broadcast: "x̄ = Σ_broadcast ȳ"
+        case .summedToShape: "x̄ = broadcast(ȳ)"
+        case .slice: "x̄ = ȳ padded with zeros"
+        case .padded: "x̄ = the slice of ȳ where x sits"
+        }
+    }
+}
+
 extension Variable {
     /// Records a shape function whose value the caller computed (and checked, with its line).
     func recordShape(_ f: ShapeFunction, _ value: Tensor<Scalar>, _ p: [Int], file: StaticString, line: UInt) -> Variable {

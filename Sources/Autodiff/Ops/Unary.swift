@@ -67,6 +67,28 @@ enum UnaryFunction: String, CaseIterable, Sendable {
     }
 }
 
+extension UnaryFunction {
+    /// The rule in op form, for traces (`tape.trace`).
+    var formula: String {
+        switch self {
+        case .negate: "x̄ = −ȳ"
+        case .exp: "x̄ = ȳ ⊙ y"
+        case .log: "x̄ = ȳ / x"
+        case .sigmoid: "x̄ = ȳ ⊙ y ⊙ (1 − y)"
+        case .tanh: "x̄ = ȳ ⊙ (1 − y²)"
+        case .relu: "x̄ = ȳ ⊙ [x > 0]"
+        case .abs: "x̄ = ȳ ⊙ sign(x)"
+        case .sin: "x̄ = ȳ ⊙ cos x"
+        case .cos: "x̄ = −ȳ ⊙ sin x"
+        case .square: "x̄ = ȳ ⊙ 2x"
+        case .sqrt: "x̄ = ȳ / (2y)"
+        case .softplus: "x̄ = ȳ ⊙ σ(x)"
+        case .log1p: "x̄ = ȳ / (1 + x)"
+        case .expm1: "x̄ = ȳ ⊙ (y + 1)"
+        }
+    }
+}
+
 extension Variable {
     /// Records a unary element-wise operation.
     @inline(__always)
