@@ -19,6 +19,8 @@ protocol DerivativeAlgebra {
     associatedtype Scalar: TensorScalar
     /// The value's shape.
     var shape: [Int] { get }
+    /// The value itself (for rules whose choice depends on it: the masks of max, ELU, …).
+    var primal: Tensor<Scalar> { get }
     /// A constant in the same algebra: the tensor itself, or a constant leaf on the same tape.
     func lifted(_ constant: Tensor<Scalar>) -> Self
     /// The value recorded at `index` of `tape`, as this algebra sees it: the record's tensor,
@@ -80,6 +82,7 @@ extension DerivativeAlgebra {
 }
 
 extension Tensor: DerivativeAlgebra {
+    var primal: Tensor { self }
     @inline(__always)
     func lifted(_ constant: Tensor) -> Tensor { constant }
     @inline(__always)
@@ -132,6 +135,7 @@ extension Tensor: DerivativeAlgebra {
 }
 
 extension Variable: DerivativeAlgebra {
+    var primal: Tensor<Scalar> { value }
     func lifted(_ constant: Tensor<Scalar>) -> Variable { tape.constant(constant) }
     static func operand(_ index: Int, on tape: Tape<Scalar>) -> Variable { Variable(tape: tape, index: index) }
     static func accumulate(_ total: inout Variable?, _ contribution: consuming Variable) {

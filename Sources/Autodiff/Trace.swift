@@ -127,6 +127,7 @@ extension Tape {
             case .subtract: return k == 0 ? "ā = Σ_broadcast ȳ" : "b̄ = −Σ_broadcast ȳ"
             case .multiply, .maskedMultiply: return "\(side) = Σ_broadcast(ȳ ⊙ \(other))"
             case .divide, .maskedDivide: return k == 0 ? "ā = Σ_broadcast(ȳ / b)" : "b̄ = −Σ_broadcast(ȳ ⊙ y / b)"
+            case .maximum, .minimum: return "\(side) = Σ_broadcast(ȳ where \(k == 0 ? "a" : "b") won)"
             default: return "the rule of \(f.rawValue) (Docs/Operators.md)"
             }
         case .matmul(_, _, let form):

@@ -199,3 +199,22 @@ extension Tensor {
         return r
     }
 }
+
+extension Tensor {
+    /// The variance along axes (the population variance, ÷ n, as NumPy's default):
+    ///
+    ///     v = mean((x − mean(x))²)
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public func variance(alongAxes axes: [Int], keepingDimensions: Bool = false,
+                         file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let centred = subtracting(mean(alongAxes: axes, keepingDimensions: true, file: file, line: line), file: file, line: line)
+        return (centred * centred).mean(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
+    }
+
+    /// The standard deviation along axes, √variance (÷ n).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public func standardDeviation(alongAxes axes: [Int], keepingDimensions: Bool = false,
+                                  file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        variance(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line).map { $0.squareRoot() }
+    }
+}

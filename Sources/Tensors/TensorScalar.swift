@@ -15,6 +15,8 @@ where RawSignificand: FixedWidthInteger {
     static func log1p(_ x: Self) -> Self
     /// eˣ − 1, accurate for small x.
     static func expm1(_ x: Self) -> Self
+    /// The error function erf x = (2/√π) ∫₀ˣ e^−t² dt.
+    static func erf(_ x: Self) -> Self
     /// The hyperbolic tangent.
     static func tanh(_ x: Self) -> Self
     /// xʸ.
@@ -36,6 +38,8 @@ extension Float: TensorScalar {
     @inlinable @inline(__always) public static func log1p(_ x: Float) -> Float { Foundation.log1p(x) }
     /// eˣ − 1 (the C library's `expm1f`).
     @inlinable @inline(__always) public static func expm1(_ x: Float) -> Float { Foundation.expm1(x) }
+    /// erf x (the C library's `erff`).
+    @inlinable @inline(__always) public static func erf(_ x: Float) -> Float { Foundation.erf(x) }
     /// tanh x (the C library's `tanhf`).
     @inlinable @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
     /// xʸ (the C library's `powf`).
@@ -57,6 +61,8 @@ extension Double: TensorScalar {
     @inlinable @inline(__always) public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
     /// eˣ − 1 (the C library's `expm1`).
     @inlinable @inline(__always) public static func expm1(_ x: Double) -> Double { Foundation.expm1(x) }
+    /// erf x (the C library's `erf`).
+    @inlinable @inline(__always) public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
     /// tanh x (the C library's `tanh`).
     @inlinable @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
     /// xʸ (the C library's `pow`).

@@ -160,4 +160,28 @@ struct ClosedFormTests {
         let mse = meanSquaredError(predictions: tape.variable(Tensor([1, 3])), targets: Tensor([0, 0]))
         #expect(mse.value.scalar == 5)
     }
+
+    @Test("SiLU, erf, GELU (exact and tanh), ELU, leaky ReLU, maximum, minimum, variance: values and slopes by hand")
+    func newActivations() {
+        func close(_ a: Double, _ b: Double) -> Bool { Swift.abs(a - b) <= 1e-15 * Swift.max(1, Swift.abs(b)) }
+        let x = Tensor<Double>([1.0, -1.0])
+        // Reference values: erf(1/√2) = 0.6826894921370859, erf(0.5) = 0.5204998778130465.
+        #expect(close(gelu(x)[0], 0.8413447460685429) && close(gelu(x)[1], -0.15865525393145707))
+        #expect(close(gelu(x, approximation: .tanh)[0], 0.8411919906082768))
+        #expect(close(silu(x)[0], 0.7310585786300049) && close(erf(Tensor([0.5]))[0], 0.5204998778130465))
+        #expect(close(elu(x)[1], -0.6321205588285577) && elu(x)[0] == 1 && leakyRelu(x, alpha: 0.1)[1] == -0.1)
+        // Slopes at 1 and −1: gelu′(1) = Φ(1) + φ(1) = 0.8413447460685429 + 0.24197072451914337.
+        let g = gradient(at: x) { gelu($0).sum() }
+        #expect(close(g[0], 0.8413447460685429 + 0.24197072451914337) && close(g[1], 0.15865525393145707 - 0.24197072451914337))
+        let e = gradient(at: x) { elu($0, alpha: 2).sum() }
+        #expect(e[0] == 1 && close(e[1], 2 * Double.exp(-1)))
+        let m = gradient(at: [Tensor<Double>([1, 5, 3]), Tensor<Double>([2, 5, 0])]) { maximum($0[0], $0[1]).sum() }
+        #expect(m[0] == Tensor([0, 1, 1]) && m[1] == Tensor([1, 0, 0]))  // the tie at 5 goes to a
+        let n = gradient(at: [Tensor<Double>([1, 5, 3]), Tensor<Double>([2, 5, 0])]) { minimum($0[0], $0[1]).sum() }
+        #expect(n[0] == Tensor([1, 1, 0]) && n[1] == Tensor([0, 0, 1]))
+        let v = Tensor<Double>([[1, 2, 3, 6]])
+        #expect(v.variance(alongAxes: [1])[0] == 3.5 && v.standardDeviation(alongAxes: [1])[0] == 3.5.squareRoot())
+        let dv = gradient(at: v) { $0.variance(alongAxes: [1]).sum() }
+        #expect(dv == Tensor([[-1, -0.5, 0, 1.5]]))  // 2(x − 3)/4, the mean is 3
+    }
 }

@@ -51,6 +51,12 @@ let unaryShapeCases: [OpCase] = [[], [6], [2, 3, 2]].flatMap { shape -> [OpCase]
         OpCase(name: "softplus", shapes: [shape], range: -3...3) { softplus($0[0]) },
         OpCase(name: "log1p", shapes: [shape], range: -0.5...2) { log1p($0[0]) },
         OpCase(name: "expm1", shapes: [shape], range: anywhere) { expm1($0[0]) },
+        OpCase(name: "silu", shapes: [shape], range: -3...3) { silu($0[0]) },
+        OpCase(name: "erf", shapes: [shape], range: anywhere) { erf($0[0]) },
+        OpCase(name: "gelu", shapes: [shape], range: -3...3) { gelu($0[0]) },
+        OpCase(name: "gelu tanh", shapes: [shape], range: -3...3) { gelu($0[0], approximation: .tanh) },
+        OpCase(name: "elu", shapes: [shape], range: anywhere) { elu($0[0], alpha: 1.5) },
+        OpCase(name: "leakyRelu", shapes: [shape], range: anywhere) { leakyRelu($0[0], alpha: 0.1) },
     ]
 }
 
@@ -125,6 +131,13 @@ let opCases: [OpCase] = unaryShapeCases + [
     },
     OpCase(name: "meanSquaredError", shapes: [[2, 3]], range: anywhere) {
         meanSquaredError(predictions: $0[0], targets: Tensor([[1, 0, 2], [0, 1, -1]]))
+    },
+    OpCase(name: "maximum broadcast", shapes: [[2, 3], [3]], range: anywhere) { maximum($0[0], $0[1]) * $0[0] },
+    OpCase(name: "minimum", shapes: [[4], [4]], range: anywhere) { minimum($0[0], $0[1]) * $0[1] },
+    OpCase(name: "clamp", shapes: [[6]], range: anywhere) { clamp($0[0], min: -0.7, max: 0.9) * $0[0] },
+    OpCase(name: "variance axis 1", shapes: [[3, 4]], range: anywhere) { $0[0].variance(alongAxes: [1]) },
+    OpCase(name: "standardDeviation kept", shapes: [[2, 5]], range: anywhere) {
+        $0[0].standardDeviation(alongAxes: [0, 1], keepingDimensions: true)
     },
     OpCase(name: "broadcast", shapes: [[3, 1]], range: anywhere) { $0[0].broadcast(toShape: [2, 3, 4]) },
     OpCase(name: "sum(toShape:)", shapes: [[2, 3, 4]], range: anywhere) { $0[0].sum(toShape: [3, 1]) },

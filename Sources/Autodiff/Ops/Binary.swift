@@ -8,6 +8,8 @@ import Tensors
 @usableFromInline
 enum BinaryFunction: String, CaseIterable, Sendable {
     case add, subtract, multiply, divide, addBias
+    /// The larger (ties: a) and the smaller (ties: a), broadcasting.
+    case maximum, minimum
     /// a ⊙ b with exactly 0 where a or b is 0, whatever the other (Note [Zero upstream]); a is
     /// an upstream adjoint.
     case maskedMultiply
@@ -42,6 +44,8 @@ enum BinaryFunction: String, CaseIterable, Sendable {
         case .multiply: return a.multiplied(by: b, file: file, line: line)
         case .divide: return a.divided(by: b, file: file, line: line)
         case .addBias: return a.addingBias(b, file: file, line: line)
+        case .maximum: return Tensors.maximum(a, b, file: file, line: line)
+        case .minimum: return Tensors.minimum(a, b, file: file, line: line)
         case .maskedMultiply: return a.broadcastingZip(b, operation: name, file: file, line: line, Self.maskedProduct)
         case .maskedDivide: return a.broadcastingZip(b, operation: name, file: file, line: line, Self.maskedQuotient)
         case .sigmoidBackward: return a.zip(b, operation: name, file: file, line: line, Self.sigmoidDerivative)
@@ -55,7 +59,7 @@ enum BinaryFunction: String, CaseIterable, Sendable {
     /// the same bits); false when it did nothing.
     func forward<S>(inPlace a: inout Tensor<S>, _ b: Tensor<S>) -> Bool {
         switch self {
-        case .add, .subtract, .multiply, .divide, .addBias: return false
+        case .add, .subtract, .multiply, .divide, .addBias, .maximum, .minimum: return false
         case .maskedMultiply, .maskedDivide:  // these broadcast: in place only for equal shapes
             guard a.shape == b.shape else { return false }
             if self == .maskedMultiply { a.zipInPlace(b, Self.maskedProduct) } else { a.zipInPlace(b, Self.maskedQuotient) }
@@ -100,6 +104,14 @@ enum BinaryFunction: String, CaseIterable, Sendable {
         case .tanhBackward:               // ḡ = z̄ ⊙ (1 − y²),   ȳ = z̄ ⊙ g ⊙ (−2y)
             let b = b()
             return (needs.0 ? A.binaryOp(.tanhBackward, g, b) : nil, needs.1 ? A.masked(g, A.masked(a(), b * -2)) : nil)
+        case .maximum, .minimum:          // ā = Σ_broadcast(ȳ where a won), b̄ = Σ_broadcast(ȳ where b won)
+            let a = a(), b = b()
+            let won = a.primal.broadcastingZip(b.primal, operation: rawValue, file: #fileID, line: #line) {
+                (self == .maximum ? $0 >= $1 : $0 <= $1) ? 1 : 0
+            }
+            let zero = g.lifted(Tensor(zeros: g.shape))
+            return (needs.0 ? A.selectOp(g, zero, condition: won).summed(toShape: a.shape) : nil,
+                    needs.1 ? A.selectOp(zero, g, condition: won).summed(toShape: b.shape) : nil)
         case .reluBackward, .absBackward: // ḡ = the same mask of z̄; the mask is piecewise constant in x
             return (needs.0 ? A.binaryOp(self, g, b()) : nil, nil)
         }
@@ -199,4 +211,28 @@ extension Variable {
     /// A constant tensor combined with a variable: the tensor is recorded as a constant.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public static func / (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { rhs.tape.constant(lhs) / rhs }
+}
+
+/// The element-wise maximum with NumPy broadcasting; ties go to `a`.
+///
+///     z = max(a, b);   ā = Σ_broadcast(z̄ where a ≥ b),   b̄ = Σ_broadcast(z̄ where a < b)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func maximum<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    a.binary(b, .maximum, file: file, line: line)
+}
+
+/// The element-wise minimum with NumPy broadcasting; ties go to `a`.
+///
+///     z = min(a, b);   ā = Σ_broadcast(z̄ where a ≤ b),   b̄ = Σ_broadcast(z̄ where a > b)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func minimum<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    a.binary(b, .minimum, file: file, line: line)
+}
+
+/// Each element clamped to [lower, upper], composed as min(max(x, lower), upper) with constants:
+/// the gradient flows where lower ≤ x ≤ upper (ties to x).
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func clamp<S>(_ x: Variable<S>, min lower: S, max upper: S, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    minimum(maximum(x, x.tape.constant(lower, file: file, line: line), file: file, line: line),
+            x.tape.constant(upper, file: file, line: line), file: file, line: line)
 }

@@ -145,3 +145,24 @@ extension Variable {
         return tape.record(.argmax(.max, index, p), value: v, needsGradient: needsGradient, file: file, line: line)
     }
 }
+
+extension Variable {
+    /// The variance along axes (the population variance, ÷ n, as NumPy's and JAX's default),
+    /// composed from mean, subtract and multiply:
+    ///
+    ///     v = mean((x − mean(x))²);   x̄ = ȳ ⊙ 2(x − mean(x)) / n
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public func variance(alongAxes axes: [Int], keepingDimensions: Bool = false,
+                         file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        let centred = subtracting(mean(alongAxes: axes, keepingDimensions: true, file: file, line: line), file: file, line: line)
+        return centred.multiplied(by: centred, file: file, line: line)
+            .mean(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
+    }
+
+    /// The standard deviation along axes, √variance (÷ n).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    public func standardDeviation(alongAxes axes: [Int], keepingDimensions: Bool = false,
+                                  file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        sqrt(variance(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line), file: file, line: line)
+    }
+}

@@ -7,6 +7,8 @@ import Tensors
 @usableFromInline
 enum ScalarFunction: String, CaseIterable, Sendable {
     case addScalar, multiplyScalar, divideByScalar, scalarDivide, pow
+    /// ELU with α = c; leaky ReLU with slope c.
+    case elu, leakyRelu
 
     /// y = f(x, c), element by element. The inlinable `map` (the same closure the Tensor
     /// operators run, so the same bits) avoids retain/release around an opaque call.
@@ -18,6 +20,8 @@ enum ScalarFunction: String, CaseIterable, Sendable {
         case .divideByScalar: x.map { $0 / c }
         case .scalarDivide: x.map { c / $0 }
         case .pow: Tensors.pow(x, c)
+        case .elu: Tensors.elu(x, alpha: c)
+        case .leakyRelu: Tensors.leakyRelu(x, alpha: c)
         }
     }
 
@@ -29,7 +33,7 @@ enum ScalarFunction: String, CaseIterable, Sendable {
         case .addScalar: x.mapInPlace { $0 + c }
         case .multiplyScalar: x.mapInPlace { $0 * c }
         case .divideByScalar: x.mapInPlace { $0 / c }
-        case .scalarDivide, .pow: return false
+        case .scalarDivide, .pow, .elu, .leakyRelu: return false
         }
         return true
     }
@@ -48,6 +52,10 @@ enum ScalarFunction: String, CaseIterable, Sendable {
             if c == 1 { return g }
             if c == 2 { return A.masked(reusing: &g, x() * 2) }
             return A.masked(reusing: &g, A.scalarOp(.pow, x(), c - 1) * c)
+        case .elu:                                                            // x̄ = ȳ where x > 0, ȳ ⊙ (y + α) elsewhere
+            return A.selectOp(g, A.masked(g, y() + c), condition: x().primal.mask { $0 > 0 })
+        case .leakyRelu:                                                      // x̄ = ȳ where x > 0, α·ȳ elsewhere
+            return A.selectOp(g, g * c, condition: x().primal.mask { $0 > 0 })
         }
     }
 }
@@ -61,6 +69,8 @@ extension ScalarFunction {
         case .divideByScalar: "x̄ = ȳ / \(c)"
         case .scalarDivide: "x̄ = −ȳ ⊙ y / x"
         case .pow: "x̄ = ȳ ⊙ \(c)·x^\(c - 1)"
+        case .elu: "x̄ = ȳ where x > 0, ȳ ⊙ (y + \(c)) elsewhere"
+        case .leakyRelu: "x̄ = ȳ where x > 0, \(c)·ȳ elsewhere"
         }
     }
 }
@@ -114,5 +124,23 @@ extension Variable {
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func pow<S>(_ x: Variable<S>, _ exponent: S, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     x.tape.record(.scalar(.pow, x.index, exponent), value: ScalarFunction.pow.forward(x.value, exponent),
+                  needsGradient: x.needsGradient, file: file, line: line)
+}
+
+/// ELU element-wise.
+///
+///     y = x (x > 0), α(eˣ − 1) otherwise;   x̄ = ȳ (x > 0), ȳ ⊙ (y + α) otherwise
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func elu<S>(_ x: Variable<S>, alpha: S = 1, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.tape.record(.scalar(.elu, x.index, alpha), value: ScalarFunction.elu.forward(x.value, alpha),
+                  needsGradient: x.needsGradient, file: file, line: line)
+}
+
+/// Leaky ReLU element-wise.
+///
+///     y = x (x > 0), αx otherwise;   x̄ = ȳ (x > 0), α·ȳ otherwise
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func leakyRelu<S>(_ x: Variable<S>, alpha: S = 0.01, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.tape.record(.scalar(.leakyRelu, x.index, alpha), value: ScalarFunction.leakyRelu.forward(x.value, alpha),
                   needsGradient: x.needsGradient, file: file, line: line)
 }

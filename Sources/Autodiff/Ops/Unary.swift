@@ -20,6 +20,7 @@ import Tensors
 @usableFromInline
 enum UnaryFunction: String, CaseIterable, Sendable {
     case negate, exp, log, sigmoid, tanh, relu, abs, sin, cos, square, sqrt, softplus, log1p, expm1
+    case silu, erf, gelu, geluTanh
 
     /// y = f(x), element by element.
     @inline(__always)
@@ -41,6 +42,10 @@ enum UnaryFunction: String, CaseIterable, Sendable {
         case .softplus: Tensors.softplus(x)
         case .log1p: Tensors.log1p(x)
         case .expm1: Tensors.expm1(x)
+        case .silu: Tensors.silu(x)
+        case .erf: Tensors.erf(x)
+        case .gelu: Tensors.gelu(x, approximation: .none)
+        case .geluTanh: Tensors.gelu(x, approximation: .tanh)
         }
     }
 
@@ -63,6 +68,20 @@ enum UnaryFunction: String, CaseIterable, Sendable {
         case .softplus: A.masked(reusing: &g, A.unaryOp(.sigmoid, x())) // x̄ = ȳ ⊙ σ(x)
         case .log1p: A.binaryOp(.maskedDivide, reusing: &g, x() + 1)    // x̄ = ȳ / (1 + x)
         case .expm1: A.masked(reusing: &g, y() + 1)                     // x̄ = ȳ ⊙ eˣ = ȳ ⊙ (y + 1)
+        case .silu:                                                    // x̄ = ȳ ⊙ (s + x ⊙ s(1 − s)), s = σ(x)
+            { let x = x(), s = A.unaryOp(.sigmoid, x); return A.masked(reusing: &g, s + A.binaryOp(.sigmoidBackward, x, s)) }()
+        case .erf:                                                     // x̄ = ȳ ⊙ (2/√π)·e^(−x²)
+            { let x = x(); return A.masked(reusing: &g, A.unaryOp(.exp, -(x * x)) * A.Scalar(1.1283791670955126)) }()
+        case .gelu:                                                    // x̄ = ȳ ⊙ (Φ(x) + x·φ(x))
+            { let x = x()
+              let cdf = (A.unaryOp(.erf, x * A.Scalar(0.7071067811865476)) + 1) * A.Scalar(0.5)
+              let pdf = A.unaryOp(.exp, x * x * A.Scalar(-0.5)) * A.Scalar(0.3989422804014327)
+              return A.masked(reusing: &g, cdf + x * pdf) }()
+        case .geluTanh:                                                // x̄ = ȳ ⊙ (½(1 + t) + ½x(1 − t²)·c(1 + 3kx²))
+            { let x = x(), c = A.Scalar(0.7978845608028654), k = A.Scalar(0.044715)
+              let t = A.unaryOp(.tanh, (x + x * x * x * k) * c)
+              let slope = (x * x * (3 * k) + 1) * (c / 2)
+              return A.masked(reusing: &g, (t + 1) * A.Scalar(0.5) + A.binaryOp(.tanhBackward, x, t) * slope) }()
         }
     }
 }
@@ -85,6 +104,10 @@ extension UnaryFunction {
         case .softplus: "x̄ = ȳ ⊙ σ(x)"
         case .log1p: "x̄ = ȳ / (1 + x)"
         case .expm1: "x̄ = ȳ ⊙ (y + 1)"
+        case .silu: "x̄ = ȳ ⊙ (σ(x) + x·σ(x)(1 − σ(x)))"
+        case .erf: "x̄ = ȳ ⊙ (2/√π)·e^(−x²)"
+        case .gelu: "x̄ = ȳ ⊙ (Φ(x) + x·φ(x))"
+        case .geluTanh: "x̄ = ȳ ⊙ (½(1 + t) + ½x(1 − t²)·c(1 + 3kx²))"
         }
     }
 }
@@ -203,4 +226,30 @@ public func log1p<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt 
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func expm1<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     x.unary(.expm1, file: file, line: line)
+}
+
+/// SiLU (swish) element-wise.
+///
+///     y = x·σ(x);   x̄ = ȳ ⊙ (σ(x) + x·σ(x)(1 − σ(x)))
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func silu<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.silu, file: file, line: line)
+}
+
+/// The error function element-wise.
+///
+///     y = erf x;   x̄ = ȳ ⊙ (2/√π)·e^(−x²)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func erf<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(.erf, file: file, line: line)
+}
+
+/// GELU element-wise: exact (erf, the default) or with the tanh approximation (op `geluTanh`).
+///
+///     y = x·Φ(x);   x̄ = ȳ ⊙ (Φ(x) + x·φ(x))
+///     y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³);   x̄ = ȳ ⊙ (½(1 + tanh u) + ½x(1 − tanh²u)·u′)
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func gelu<S>(_ x: Variable<S>, approximation: GELUApproximation = .none,
+                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    x.unary(approximation == .none ? .gelu : .geluTanh, file: file, line: line)
 }
