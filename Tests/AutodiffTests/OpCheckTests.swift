@@ -139,6 +139,21 @@ let opCases: [OpCase] = unaryShapeCases + [
     OpCase(name: "standardDeviation kept", shapes: [[2, 5]], range: anywhere) {
         $0[0].standardDeviation(alongAxes: [0, 1], keepingDimensions: true)
     },
+    OpCase(name: "gather axis 0 with repeats", shapes: [[4, 3]], range: anywhere) {
+        $0[0].gathering(alongAxis: 0, indices: [2, 0, 2, 3]) * $0[0].gathering(alongAxis: 0, indices: [1, 1, 0, 3])
+    },
+    OpCase(name: "gather axis −1", shapes: [[2, 5]], range: anywhere) { sin($0[0].gathering(alongAxis: -1, indices: [4, 1])) },
+    OpCase(name: "stacked, split", shapes: [[2, 3], [2, 3]], range: anywhere) {
+        let parts = stacked([$0[0], $0[1] * $0[0]], alongAxis: 1).split(sizes: [1, 1], alongAxis: 1)
+        return parts[0] * parts[1]
+    },
+    OpCase(name: "expandingShape, squeezingShape, flattened", shapes: [[3, 2]], range: anywhere) {
+        tanh($0[0].expandingShape(at: 1).squeezingShape(at: 1).flattened()) * $0[0].flattened()
+    },
+    OpCase(name: "dropout", shapes: [[4, 5]], range: anywhere) {
+        var rng = SeededGenerator(seed: 11)
+        return dropout($0[0] * $0[0], rate: 0.4, using: &rng)
+    },
     OpCase(name: "broadcast", shapes: [[3, 1]], range: anywhere) { $0[0].broadcast(toShape: [2, 3, 4]) },
     OpCase(name: "sum(toShape:)", shapes: [[2, 3, 4]], range: anywhere) { $0[0].sum(toShape: [3, 1]) },
     OpCase(name: "slice", shapes: [[3, 5]], range: anywhere) { $0[0].slice(1..<4, alongAxis: 1) },
