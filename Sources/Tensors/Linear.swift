@@ -1,28 +1,35 @@
 // Linear algebra and shape operations on plain tensors: matmul, transposition, reshaping,
 // concatenation.
 
-/// The matrix product of two rank-2 tensors, optionally transposing either operand first
-/// (the GEMM kernel reads the stored matrix transposed; nothing is copied):
+/// The matrix product, optionally transposing either operand's last two axes first (the GEMM
+/// kernel reads the stored matrix transposed; nothing is copied):
 ///
 ///     C = op(A)·op(B),   Cᵢⱼ = Σₚ op(A)ᵢₚ·op(B)ₚⱼ
 ///
-/// - Precondition: both are rank 2 and the inner dimensions agree.
-/// - Complexity: O(m·n·k).
+/// Operands of rank ≥ 3 are stacks of matrices: their leading (batch) axes broadcast with
+/// NumPy's rules and each batch is one product (`[B, T, d]·[B, d, T]`, `[B, T, d]·[d, k]`).
+///
+/// - Precondition: both are rank ≥ 2, the inner dimensions agree and the batch axes broadcast.
+/// - Complexity: O(batches·m·n·k).
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func matmul<Scalar>(
     _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, transposingA transposeA: Bool = false, transposingB transposeB: Bool = false,
     file: StaticString = #fileID, line: UInt = #line
 ) -> Tensor<Scalar> {
     let op = "matmul"
-    if a.rank != 2 || b.rank != 2 {
-        ShapeError.fail(op, shapes: [a.shape, b.shape], detail: "both operands must be rank 2", file: file, line: line)
+    if a.rank < 2 || b.rank < 2 {
+        ShapeError.fail(op, shapes: [a.shape, b.shape], detail: "both operands must be rank 2 or more", file: file, line: line)
     }
-    let (m, k) = transposeA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
-    let (k2, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+    let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1]), (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+    let (m, k) = transposeA ? (ac, ar) : (ar, ac)
+    let (k2, n) = transposeB ? (bc, br) : (br, bc)
     if k != k2 {
         let ta = transposeA ? "ᵀ" : "", tb = transposeB ? "ᵀ" : ""
         ShapeError.fail(op, shapes: [a.shape, b.shape],
                         detail: "inner dimensions differ in A\(ta)·B\(tb) (\(k) ≠ \(k2))", file: file, line: line)
+    }
+    if a.rank > 2 || b.rank > 2 {
+        return batchedMatmul(a, b, transposeA, transposeB, m: m, n: n, k: k, file: file, line: line)
     }
     var out = Tensor<Scalar>.zeroedStorage(count: m * n)
     a.withUnsafeBufferPointer { pa in
@@ -35,6 +42,54 @@ public func matmul<Scalar>(
         }
     }
     return Tensor(uncheckedShape: [m, n], scalars: out)
+}
+
+/// ``matmul(_:_:transposingA:transposingB:file:line:)`` for stacks of matrices: one GEMM per
+/// batch of the broadcast batch axes.
+func batchedMatmul<Scalar: TensorScalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ transposeA: Bool, _ transposeB: Bool,
+                                         m: Int, n: Int, k: Int, file: StaticString, line: UInt) -> Tensor<Scalar> {
+    let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
+    guard let batch = Shape.broadcast(aBatch, bBatch) else {
+        ShapeError.fail("matmul", shapes: [a.shape, b.shape], detail: "the batch axes do not broadcast", file: file, line: line)
+    }
+    let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1]), (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+    let count = Shape.count(batch)
+    var out = Tensor<Scalar>.zeroedStorage(count: count * m * n)
+    // Batch t of the result reads batch t, mapped through broadcasting, of each operand.
+    let aOffsets = broadcastOffsets(from: aBatch, to: batch, step: ar * ac)
+    let bOffsets = broadcastOffsets(from: bBatch, to: batch, step: br * bc)
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            out.withUnsafeMutableBufferPointer { pc in
+                guard let ba = pa.baseAddress, let bb = pb.baseAddress, let base = pc.baseAddress else { return }
+                for t in 0..<count {
+                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                         a: ba + aOffsets[t], lda: ac, b: bb + bOffsets[t], ldb: bc, c: base + t * m * n, ldc: n,
+                         accumulate: false)
+                }
+            }
+        }
+    }
+    return Tensor(uncheckedShape: batch + [m, n], scalars: out)
+}
+
+/// The element offset of each batch of `target` in an operand whose batch axes `source`
+/// broadcast to it, for matrices of `step` elements.
+public func broadcastOffsets(from source: [Int], to target: [Int], step: Int) -> [Int] {
+    let count = Shape.count(target)
+    if source == target { return (0..<count).map { $0 * step } }
+    let lead = target.count - source.count
+    let strides = Shape.strides(source)
+    return (0..<count).map { t in
+        var r = t, offset = 0
+        for axis in stride(from: target.count - 1, through: 0, by: -1) {
+            let i = r % target[axis]
+            r /= target[axis]
+            let s = axis - lead
+            if s >= 0 && source[s] != 1 { offset += i * strides[s] }
+        }
+        return offset * step
+    }
 }
 
 extension Tensor {

@@ -75,6 +75,16 @@ let opCases: [OpCase] = unaryShapeCases + [
     OpCase(name: "scalar arithmetic", shapes: [[2, 3]], range: positive) { (2 - $0[0]) * 3 + 1.5 / $0[0] - $0[0] / 4 },
     OpCase(name: "matmul", shapes: [[3, 4], [4, 2]], range: anywhere) { matmul($0[0], $0[1]) },
     OpCase(name: "matmul vector", shapes: [[1, 5], [5, 1]], range: anywhere) { $0[0].matmul($0[1]) },
+    OpCase(name: "matmul batched", shapes: [[2, 3, 4], [2, 4, 2]], range: anywhere) { matmul($0[0], $0[1]) },
+    OpCase(name: "matmul batch broadcast [B, T, d]·[d, k]", shapes: [[2, 3, 4], [4, 2]], range: anywhere) { matmul($0[0], $0[1]) },
+    OpCase(name: "matmul batch broadcast [1, 3, 4]·[2, 4, 2]", shapes: [[1, 3, 4], [2, 4, 2]], range: anywhere) { matmul($0[0], $0[1]) },
+    OpCase(name: "matmul Q·Kᵀ batched", shapes: [[2, 3, 4], [2, 5, 4]], range: anywhere) {
+        softmax(matmul($0[0], $0[1], transposingB: true) * 0.5)
+    },
+    OpCase(name: "matmul Aᵀ·B", shapes: [[4, 3], [4, 2]], range: anywhere) { matmul($0[0], $0[1], transposingA: true) },
+    OpCase(name: "matmul Aᵀ·Bᵀ batched", shapes: [[2, 4, 3], [2, 5, 4]], range: anywhere) {
+        matmul($0[0], $0[1], transposingA: true, transposingB: true)
+    },
     OpCase(name: "addBias [n]", shapes: [[4, 3], [3]], range: anywhere) { $0[0].addingBias($0[1]) },
     OpCase(name: "addBias [1, n]", shapes: [[4, 3], [1, 3]], range: anywhere) { $0[0].addingBias($0[1]) },
     OpCase(name: "transposed", shapes: [[3, 5]], range: anywhere) { $0[0].transposed() },

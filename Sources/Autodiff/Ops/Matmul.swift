@@ -48,24 +48,32 @@ struct MatmulForm: Hashable, Sendable {
         return any && p.contains { $0.isNaN }
     }
 
-    /// The reference chain of every element with the masked operand's zero terms skipped.
+    /// The reference chain of every element with the masked operand's zero terms skipped, batch
+    /// by batch (the batch axes broadcast as in the forward).
     func maskedProduct<S>(_ a: Tensor<S>, _ b: Tensor<S>, shape: [Int]) -> Tensor<S> {
-        let (m, n) = (shape[0], shape[1])
-        let k = transposingA ? a.shape[0] : a.shape[1]
-        let (ai, ap) = transposingA ? (1, a.shape[1]) : (a.shape[1], 1)
-        let (bp, bj) = transposingB ? (1, b.shape[1]) : (b.shape[1], 1)
+        let (m, n) = (shape[shape.count - 2], shape[shape.count - 1])
+        let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1]), (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        let k = transposingA ? ar : ac
+        let (ai, ap) = transposingA ? (1, ac) : (ac, 1)
+        let (bp, bj) = transposingB ? (1, bc) : (bc, 1)
+        let batch = Array(shape.dropLast(2))
+        let aOffsets = broadcastOffsets(from: Array(a.shape.dropLast(2)), to: batch, step: ar * ac)
+        let bOffsets = broadcastOffsets(from: Array(b.shape.dropLast(2)), to: batch, step: br * bc)
         let x = a.scalars, y = b.scalars
-        var out = [S](repeating: 0, count: m * n)
-        for i in 0..<m {
-            for j in 0..<n {
-                var s: S = 0
-                for p in 0..<k {
-                    let u = x[i * ai + p * ap], v = y[p * bp + j * bj]
-                    let skipU = masking == .first || masking == .both, skipV = masking == .second || masking == .both
-                    if (skipU && u == 0) || (skipV && v == 0) { continue }
-                    s += u * v
+        let skipU = masking == .first || masking == .both, skipV = masking == .second || masking == .both
+        var out = [S](repeating: 0, count: Shape.count(shape))
+        for t in 0..<Shape.count(batch) {
+            let (xa, yb) = (aOffsets[t], bOffsets[t])
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s: S = 0
+                    for p in 0..<k {
+                        let u = x[xa + i * ai + p * ap], v = y[yb + p * bp + j * bj]
+                        if (skipU && u == 0) || (skipV && v == 0) { continue }
+                        s += u * v
+                    }
+                    out[(t * m + i) * n + j] = s
                 }
-                out[i * n + j] = s
             }
         }
         return Tensor(shape: shape, scalars: out)
@@ -100,21 +108,27 @@ struct MatmulForm: Hashable, Sendable {
             ga = needs.0 ? product(b, g, true, true, upstreamFirst: false, otherMasked: bMasked) : nil
             gb = needs.1 ? product(g, a, true, true, upstreamFirst: true, otherMasked: aMasked) : nil
         }
-        return (ga, gb)
+        // Batch axes that were broadcast are summed back.
+        if a.shape.count == 2 && b.shape.count == 2 { return (ga, gb) }
+        return (ga?.summed(toShape: a.shape), gb?.summed(toShape: b.shape))
     }
 }
 
-/// The matrix product of two rank-2 variables.
+/// The matrix product of two variables of rank ≥ 2; leading (batch) axes broadcast, each batch
+/// one product (`[B, T, d]·[B, d, T]`, `[B, T, d]·[d, k]`).
 ///
-///     C = A·B;   Ā = C̄·Bᵀ,   B̄ = Aᵀ·C̄
+///     C = A·B;   Ā = Σ_broadcast C̄·Bᵀ,   B̄ = Σ_broadcast Aᵀ·C̄
 ///
 /// The transposes are absorbed by the GEMM kernel, never materialised; a zero of C̄ contributes
 /// exactly 0 even against an infinite factor (Note [Masked matmul]).
-/// - Precondition: both are rank 2 and A's columns equal B's rows.
+/// - Precondition: both are rank ≥ 2, A's columns equal B's rows, and the batch axes broadcast.
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
-public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+/// - Parameters:
+///   - transposingA: use Aᵀ (its last two axes swapped), e.g. for Q·Kᵀ with `transposingB`.
+public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>, transposingA: Bool = false, transposingB: Bool = false,
+                      file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     checkSameTape(a, b, "matmul", file: file, line: line)
-    let form = MatmulForm()
+    let form = MatmulForm(transposingA: transposingA, transposingB: transposingB)
     return a.tape.record(.matmul(a.index, b.index, form), value: form.forward(a.value, b.value, file: file, line: line),
                          needsGradient: a.needsGradient || b.needsGradient, file: file, line: line)
 }

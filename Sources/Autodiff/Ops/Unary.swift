@@ -68,25 +68,33 @@ enum UnaryFunction: String, CaseIterable, Sendable {
         case .softplus: A.masked(reusing: &g, A.unaryOp(.sigmoid, x())) // x̄ = ȳ ⊙ σ(x)
         case .log1p: A.binaryOp(.maskedDivide, reusing: &g, x() + 1)    // x̄ = ȳ / (1 + x)
         case .expm1: A.masked(reusing: &g, y() + 1)                     // x̄ = ȳ ⊙ eˣ = ȳ ⊙ (y + 1)
-        case .silu:                                                    // x̄ = ȳ ⊙ (s + x ⊙ s(1 − s)), s = σ(x)
-            { let x = x(), s = A.unaryOp(.sigmoid, x); return A.masked(reusing: &g, s + A.binaryOp(.sigmoidBackward, x, s)) }()
-        case .erf:                                                     // x̄ = ȳ ⊙ (2/√π)·e^(−x²)
-            { let x = x(); return A.masked(reusing: &g, A.unaryOp(.exp, -(x * x)) * A.Scalar(1.1283791670955126)) }()
-        case .gelu:                                                    // x̄ = ȳ ⊙ (Φ(x) + x·φ(x))
-            { let x = x()
-              let cdf = (A.unaryOp(.erf, x * A.Scalar(0.7071067811865476)) + 1) * A.Scalar(0.5)
-              let pdf = A.unaryOp(.exp, x * x * A.Scalar(-0.5)) * A.Scalar(0.3989422804014327)
-              return A.masked(reusing: &g, cdf + x * pdf) }()
-        case .geluTanh:                                                // x̄ = ȳ ⊙ (½(1 + t) + ½x(1 − t²)·c(1 + 3kx²))
-            { let x = x(), c = A.Scalar(0.7978845608028654), k = A.Scalar(0.044715)
-              let t = A.unaryOp(.tanh, (x + x * x * x * k) * c)
-              let slope = (x * x * (3 * k) + 1) * (c / 2)
-              return A.masked(reusing: &g, (t + 1) * A.Scalar(0.5) + A.binaryOp(.tanhBackward, x, t) * slope) }()
+        case .silu: A.masked(reusing: &g, Self.siluSlope(x()))          // x̄ = ȳ ⊙ (s + x ⊙ s(1 − s)), s = σ(x)
+        case .erf: A.masked(reusing: &g, Self.erfSlope(x()))            // x̄ = ȳ ⊙ (2/√π)·e^(−x²)
+        case .gelu: A.masked(reusing: &g, Self.geluSlope(x()))          // x̄ = ȳ ⊙ (Φ(x) + x·φ(x))
+        case .geluTanh: A.masked(reusing: &g, Self.geluTanhSlope(x()))  // x̄ = ȳ ⊙ (½(1 + t) + ½x(1 − t²)·c(1 + 3kx²))
         }
     }
 }
 
 extension UnaryFunction {
+    // The local derivatives the newer activations' rules multiply by, composed from ops with
+    // rules of their own (so differentiable again).
+    static func siluSlope<A: DerivativeAlgebra>(_ x: A) -> A {
+        let s = A.unaryOp(.sigmoid, x)
+        return s + A.binaryOp(.sigmoidBackward, x, s)
+    }
+    static func erfSlope<A: DerivativeAlgebra>(_ x: A) -> A { A.unaryOp(.exp, -(x * x)) * A.Scalar(1.1283791670955126) }
+    static func geluSlope<A: DerivativeAlgebra>(_ x: A) -> A {
+        let cdf = (A.unaryOp(.erf, x * A.Scalar(0.7071067811865476)) + 1) * A.Scalar(0.5)
+        let pdf = A.unaryOp(.exp, x * x * A.Scalar(-0.5)) * A.Scalar(0.3989422804014327)
+        return cdf + x * pdf
+    }
+    static func geluTanhSlope<A: DerivativeAlgebra>(_ x: A) -> A {
+        let c = A.Scalar(0.7978845608028654), k = A.Scalar(0.044715)
+        let t = A.unaryOp(.tanh, (x + x * x * x * k) * c)
+        return (t + 1) * A.Scalar(0.5) + A.binaryOp(.tanhBackward, x, t) * ((x * x * (3 * k) + 1) * (c / 2))
+    }
+
     /// The rule in op form, for traces (`tape.trace`).
     var formula: String {
         switch self {
