@@ -143,18 +143,21 @@ extension Report {
 
         | profile | before (1617d85) | after | ratio |
         | --- | ---: | ---: | ---: |
-        | `--profile-chain` (20 × 10⁴-op chains: record + reverse + teardown) | 246.5 M | 251.3 M | 1.02 |
-        | `--profile-reverse` (100 reverse passes over one 10⁴-op chain) | 277.0 M | 286.8 M | 1.04 |
-        | `--profile-ng` (40 steps, 400-25-10, m = 5000) | 10 586 M | 10 690 M | 1.01 |
+        | `--profile-chain` (20 × 10⁴-op chains: record + reverse + teardown) | 246.5 M | 253.4 M | 1.03 |
+        | `--profile-reverse` (100 reverse passes over one 10⁴-op chain) | 277.0 M | 290.4 M | 1.05 |
+        | `--profile-ng` (40 steps, 400-25-10, m = 5000) | 10 586 M | 10 662 M | 1.01 |
         | `--profile-mnist` (20 steps, 784-256-10 Float, m = 128) | 1 097.9 M | 1 103.7 M | 1.01 |
-        | `--profile-xor` (2 000 steps, 2-2-1) | 77.9 M | 85.4 M | 1.10 |
+        | `--profile-xor` (2 000 steps, 2-2-1) | 77.9 M | 87.0 M | 1.12 |
+
+        (The "after" column includes everything since: anomaly detection's flag tests, the strong zero
+        of the masked products, the new ops' enum cases and batched matmul.)
 
         Records are still 56 bytes. Three things had cost more and were fixed on the way: an in-place
         rule's upstream passed as `consuming` and copied into a `var` kept a second reference, so every
         in-place rule copied its buffer (the reverse profile was 490 M); rules read the input and output
         tensors they do not use (now autoclosures); and matmul's masked products (Note [Masked matmul])
         scanned their result for NaN one element at a time (now 16 lanes at once: ≈ 1 instruction per
-        element). The 2-2-1 step keeps ≈ 3 700 instructions more per step (+10 %): about 30 tiny ops
+        element). The 2-2-1 step keeps ≈ 4 500 instructions more per step (+12 %): about 30 tiny ops
         whose rules now go through the algebra's generic witnesses (each call a few dozen instructions)
         and a few more generic metadata look-ups; in time it is within the noise of this machine
         (3.3–5.1 µs against 2.7–3.6 µs for the old code over five runs).
