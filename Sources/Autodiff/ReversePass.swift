@@ -69,11 +69,11 @@ extension Tape {
         of output: Variable<Scalar>, wrt variables: [Variable<Scalar>], seed: Variable<Scalar>,
         file: StaticString = #fileID, line: UInt = #line
     ) -> [Variable<Scalar>] {
-        if seed.tape !== self || seed.shape != output.shape {
-            ShapeError.fail("gradient", shapes: [output.shape, seed.shape],
-                            detail: "the seed must be a variable of this tape with the output's shape", file: file, line: line)
+        if seed.tape !== self {
+            ShapeError.fail("gradient", shapes: [output.shape, seed.shape], detail: "the seed is a variable of another tape",
+                            file: file, line: line)
         }
-        _ = checkedSeed(output, variables, seed.value, file: file, line: line)
+        _ = checkedSeed(output, variables, seed.value, file: file, line: line)  // tapes and the seed's shape
         let adjoints = reverse(from: output.index, seed: seed, wanted: variables.map(\.index))
         return variables.map { v in (v.index <= output.index ? adjoints[v.index] : nil) ?? constant(Tensor(zeros: v.shape)) }
     }

@@ -78,9 +78,7 @@ public func valueWithDifferential<S: TensorScalar>(
     let y = f(xs)
     let u = tape.variable(Tensor(zeros: y.shape))
     let pulled = tape.gradient(of: y, wrt: xs, seed: u, file: file, line: line)
-    var inner = (pulled[0] * tape.constant(v[0])).sum()
-    for k in 1..<Swift.max(1, xs.count) { inner = inner + (pulled[k] * tape.constant(v[k])).sum() }
-    return (y.value, tape.gradient(of: inner, wrt: [u])[0])
+    return (y.value, tape.gradient(of: innerProduct(pulled, v), wrt: [u])[0])
 }
 
 /// f's value and differential J·v at one tensor.
@@ -102,9 +100,7 @@ public func hessianVectorProduct<S: TensorScalar>(
     let tape = Tape<S>()
     let xs = x.map { tape.variable($0) }
     let g = tape.gradient(of: f(xs), wrt: xs, creatingGraph: true, file: file, line: line)
-    var inner = (g[0] * tape.constant(v[0])).sum()
-    for k in 1..<Swift.max(1, xs.count) { inner = inner + (g[k] * tape.constant(v[k])).sum() }
-    return tape.gradient(of: inner, wrt: xs)
+    return tape.gradient(of: innerProduct(g, v), wrt: xs)
 }
 
 /// H·v at one tensor.
@@ -155,6 +151,13 @@ func jacobianRows<S>(of y: Variable<S>, wrt xs: [Variable<S>], on tape: Tape<S>)
         e[flat: i] = 1
         return tape.gradient(of: y, wrt: xs, seed: e)
     }
+}
+
+/// ⟨xs, vs⟩ = Σₖ Σ xₖ ⊙ vₖ, recorded (the directions are constants).
+func innerProduct<S>(_ xs: [Variable<S>], _ vs: [Tensor<S>]) -> Variable<S> {
+    var total = (xs[0] * xs[0].tape.constant(vs[0])).sum()
+    for k in 1..<xs.count { total = total + (xs[k] * xs[k].tape.constant(vs[k])).sum() }
+    return total
 }
 
 /// Stops unless there is one direction per input, each of its input's shape.

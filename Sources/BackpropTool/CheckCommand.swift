@@ -78,25 +78,11 @@ enum CheckCommand {
         print(tape.trace(of: e, naming: ["zⱼ": zj, "zₖ": zk, "wᵢⱼ": w1, "wⱼₖ": w2, "bⱼ": b1, "bₖ": b2],
                           notation: .squaredError))
 
-        let ce = Tape<Double>()
-        let vs = thetas.map { ce.variable($0) }
-        var a = ce.constant(inputs)
         var names = [String: Variable<Double>]()
-        var z = a
-        for (l, theta) in vs.enumerated() {
-            names["Θ(\(l + 1))"] = theta
-            z = matmul(a.prependingOnes(alongAxis: 1), theta.transposed())
-            names["z(\(l + 2))"] = z
-            if l < vs.count - 1 { a = sigmoid(z) }
-        }
-        var penalty = ce.constant(0.0)
-        for theta in vs {
-            var mask = Tensor<Double>(ones: theta.shape)
-            for r in 0..<theta.shape[0] { mask[r, 0] = 0 }
-            penalty = penalty + square(theta * mask).sum()
-        }
+        let ce = Tape<Double>()
+        let j = crossEntropyCost(thetas: thetas.map { ce.variable($0) }, inputs: inputs, labels: labels, lambda: lambda,
+                                 naming: &names)
         let m = inputs.shape[0]
-        let j = sigmoidCrossEntropy(logits: z, labels: labels) + penalty * (lambda / (2 * Double(m)))
         print("\nThe chain rule on the cross-entropy network (m = \(m), λ = \(lambda); δ(l) = m·∂J/∂z(l), D(l) = ∂J/∂Θ(l)):")
         print(ce.trace(of: j, naming: names, notation: .crossEntropy(examples: m)))
     }
@@ -105,11 +91,20 @@ enum CheckCommand {
     /// cross-entropy on the last layer, λ/(2m)·ΣΘ² over non-bias columns (masked).
     static func crossEntropyCost(thetas: [Variable<Double>], inputs: Tensor<Double>, labels: Tensor<Double>,
                                  lambda: Double) -> Variable<Double> {
+        var names = [String: Variable<Double>]()
+        return crossEntropyCost(thetas: thetas, inputs: inputs, labels: labels, lambda: lambda, naming: &names)
+    }
+
+    /// The same, with `Θ(l)` and `z(l)` named as the text names them (for `--trace`).
+    static func crossEntropyCost(thetas: [Variable<Double>], inputs: Tensor<Double>, labels: Tensor<Double>,
+                                 lambda: Double, naming names: inout [String: Variable<Double>]) -> Variable<Double> {
         let tape = thetas[0].tape
         var a = tape.constant(inputs)
         var z = a
         for (l, theta) in thetas.enumerated() {
+            names["Θ(\(l + 1))"] = theta
             z = matmul(a.prependingOnes(alongAxis: 1), theta.transposed())
+            names["z(\(l + 2))"] = z
             if l < thetas.count - 1 { a = sigmoid(z) }
         }
         var penalty = tape.constant(0.0)

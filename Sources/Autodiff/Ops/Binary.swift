@@ -109,9 +109,7 @@ enum BinaryFunction: String, CaseIterable, Sendable {
             let won = a.primal.broadcastingZip(b.primal, operation: rawValue, file: #fileID, line: #line) {
                 (self == .maximum ? $0 >= $1 : $0 <= $1) ? 1 : 0
             }
-            let zero = g.lifted(Tensor(zeros: g.shape))
-            return (needs.0 ? A.selectOp(g, zero, condition: won).summed(toShape: a.shape) : nil,
-                    needs.1 ? A.selectOp(zero, g, condition: won).summed(toShape: b.shape) : nil)
+            return Op<A.Scalar>.selectPullback(g, a, b, condition: won, needs: needs)  // select's rule, by the winner
         case .reluBackward, .absBackward: // ḡ = the same mask of z̄; the mask is piecewise constant in x
             return (needs.0 ? A.binaryOp(self, g, b()) : nil, nil)
         }
