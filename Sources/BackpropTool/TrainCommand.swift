@@ -9,7 +9,8 @@ enum TrainCommand {
         let quiet = rest.contains("--quiet"), detectAnomalies = rest.contains("--detect-anomalies")
         rest.removeAll { $0 == "--quiet" || $0 == "--detect-anomalies" }
         let options = try Options(rest, allowed: ["model", "data", "label-column", "epochs", "learning-rate", "batch-size",
-                                                  "lambda", "seed", "optimizer", "test-every", "save", "load", "plot"])
+                                                  "lambda", "seed", "optimizer", "test-every", "save", "load", "plot",
+                                                  "schedule", "warmup", "clip-norm", "weight-decay"])
         let modelName = try options.string("model", default: "digits", choices: ReferenceModelChoice.names)
         let isXOR = modelName == "xor"
         let epochs = try options.int("epochs", default: isXOR ? 2000 : MainJob.epochs, in: 1...1_000_000)
@@ -17,9 +18,15 @@ enum TrainCommand {
         let lambda = try options.double("lambda", default: modelName == "digits" ? MainJob.lambda : 0, in: 0...1e6)
         let seed = try options.seed("seed", default: isXOR ? 2 : MainJob.seed)
         let optimizerName = try options.string("optimizer", default: isXOR ? "sgd" : "adam",
-                                               choices: ["sgd", "momentum", "nesterov", "adam"])
-        let learningRate = try options.double("learning-rate", default: isXOR ? 2 : (optimizerName == "adam" ? 0.01 : 0.1),
+                                               choices: OptimizerChoice.names)
+        let learningRate = try options.double("learning-rate", default: isXOR ? 2 : OptimizerChoice.defaultRate(optimizerName),
                                               in: 1e-12...1e6)
+        let weightDecay = try options.double("weight-decay", default: 0.01, in: 0...1e6)
+        if options.string("weight-decay") != nil && optimizerName != "adamw" {
+            throw ArgumentError("--weight-decay is AdamW's decoupled decay: use it with --optimizer adamw (or --lambda for L2)")
+        }
+        let warmup = try options.int("warmup", default: 0, in: 0...1_000_000_000)
+        let clipNorm = try options.string("clip-norm").map { _ in try options.double("clip-norm", default: 1, in: 1e-12...1e12) }
         let testEvery = try options.int("test-every", default: isXOR ? 0 : 5, in: 0...1_000_000)
         if testEvery == 1 { throw ArgumentError("--test-every must be 0 (no test set) or at least 2") }
         let labelColumn = try options.string("label-column").map { _ in try options.int("label-column", default: 1, in: 1...100_000) }
@@ -59,20 +66,14 @@ enum TrainCommand {
         }
         print("training \(modelName) (\(model.parameterCount) parameters) on \(training.count) examples"
               + (test.map { ", testing on \($0.count)" } ?? "") + ": \(optimizerName), η = \(learningRate), batch \(batchSize), λ = \(lambda), seed \(seed)")
+        let stepsPerEpoch = (training.count + batchSize - 1) / batchSize
+        let schedule = try ScheduleChoice.parse(options.string("schedule") ?? "constant", warmup: warmup,
+                                                totalSteps: epochs * stepsPerEpoch)
         let trainer = Trainer<Double>(epochs: epochs, batchSize: batchSize, lambda: lambda, seed: seed,
-                                      progress: quiet ? .silent : .automatic, detectingAnomalies: detectAnomalies)
-        let reports: [EpochReport]
-        switch optimizerName {
-        case "sgd":
-            var o = SGD<Double>(learningRate: learningRate)
-            reports = try trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
-        case "momentum", "nesterov":
-            var o = Momentum<Double>(learningRate: learningRate, nesterov: optimizerName == "nesterov")
-            reports = try trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
-        default:
-            var o = Adam<Double>(learningRate: learningRate)
-            reports = try trainer.fit(model, loss: loss, optimizer: &o, on: training, evaluatingOn: test)
-        }
+                                      progress: quiet ? .silent : .automatic, detectingAnomalies: detectAnomalies,
+                                      learningRateSchedule: schedule, maxGradientNorm: clipNorm)
+        let reports = try OptimizerChoice.fit(optimizerName, learningRate: learningRate, weightDecay: weightDecay,
+                                              trainer: trainer, model: model, loss: loss, on: training, evaluatingOn: test)
         let final = evaluate(model, loss: loss, on: test ?? training)
         print(String(format: "final %@ loss %.6f, accuracy %.2f%% after %d epochs", test == nil ? "training" : "test",
                      final.loss, 100 * final.accuracy, reports.count))

@@ -19,7 +19,12 @@ let usage = """
                                          default: the bundled digits (the XOR patterns for --model xor)
       --label-column N                   which column holds the class index
       --epochs N  --learning-rate η  --batch-size M  --lambda λ  --seed S
-      --optimizer sgd|momentum|nesterov|adam
+      --optimizer sgd|momentum|nesterov|adam|adamw|rmsprop|adagrad   (default adam)
+      --weight-decay W                   AdamW's decoupled weight decay (default 0.01)
+      --schedule constant|cosine|cosine:FLOOR|step:EVERY:FACTOR
+                                         the learning rate over the run's steps (default constant)
+      --warmup N                         a linear warm-up over the first N steps, then the schedule
+      --clip-norm C                      scale each step's gradients down to global norm ≤ C
       --test-every K                     every K-th row to the test set (default 5; 0: no test set)
       --quiet                            no progress display
       --detect-anomalies                 check every value of every step: stop at the first NaN or ±∞

@@ -12,6 +12,11 @@ public struct AdamW<Scalar: TensorScalar>: Optimizer {
     public var adam: Adam<Scalar>
     /// λ, the decoupled weight decay (PyTorch's default 0.01).
     public var weightDecay: Scalar
+    /// η (the inner Adam's rate).
+    public var learningRate: Scalar {
+        get { adam.learningRate }
+        set { adam.learningRate = newValue }
+    }
 
     /// An optimiser with PyTorch's defaults unless given.
     public init(learningRate: Scalar = 0.001, beta1: Scalar = 0.9, beta2: Scalar = 0.999, epsilon: Scalar = 1e-8,

@@ -6,6 +6,8 @@ import Tensors
 public protocol Optimizer<Scalar> {
     /// The scalar type.
     associatedtype Scalar: TensorScalar
+    /// η, the step size; a ``LearningRateSchedule`` in ``Trainer`` scales it step by step.
+    var learningRate: Scalar { get set }
     /// One step: changes every parameter's value given ∂L/∂θ for each.
     /// - Precondition: one gradient per parameter, of its shape.
     mutating func update(_ parameters: [Parameter<Scalar>], along gradients: [Tensor<Scalar>])

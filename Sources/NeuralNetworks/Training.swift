@@ -28,19 +28,28 @@ public struct Trainer<Scalar: TensorScalar> {
     /// Off, a non-finite loss or gradient still stops training: the step is then run again with
     /// detection on to find where it was born.
     public var detectsAnomalies: Bool
+    /// The learning rate over the run, as a multiple of the optimiser's rate at step t (from 0).
+    public var learningRateSchedule: LearningRateSchedule
+    /// If set, each step's gradients are scaled down to this global norm (‖g‖ = √Σᵢ‖gᵢ‖²)
+    /// when longer, as PyTorch's `clip_grad_norm_`.
+    public var maxGradientNorm: Scalar?
 
     /// A trainer; the defaults match the main job's settings except epochs.
     public init(epochs: Int, batchSize: Int = 32, lambda: Scalar = 0, seed: UInt64 = 0, progress: ProgressStyle = .automatic,
-                detectingAnomalies: Bool = false) {
+                detectingAnomalies: Bool = false, learningRateSchedule: LearningRateSchedule = .constant,
+                maxGradientNorm: Scalar? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.lambda = lambda
         self.seed = seed
         self.progress = progress
         self.detectsAnomalies = detectingAnomalies
+        self.learningRateSchedule = learningRateSchedule
+        self.maxGradientNorm = maxGradientNorm
     }
 
-    /// Trains `model` in place and returns one report per epoch.
+    /// Trains `model` in place on one of the built-in losses and returns one report per epoch
+    /// (see ``fit(_:loss:optimizer:on:evaluatingOn:predictionThreshold:)`` for a loss of your own).
     ///
     /// Training stops, before the update, at the first step whose loss or gradient is not finite
     /// (or, with ``detectsAnomalies``, at the first anomaly): `fit` throws
@@ -58,38 +67,73 @@ public struct Trainer<Scalar: TensorScalar> {
         _ model: any Layer<Scalar>, loss: Loss, optimizer: inout Opt, on data: Dataset<Scalar>,
         evaluatingOn evaluation: Dataset<Scalar>? = nil
     ) throws -> [EpochReport] where Opt.Scalar == Scalar {
+        try fit(model, loss: { loss($0, $1) }, optimizer: &optimizer, on: data, evaluatingOn: evaluation,
+                predictionThreshold: loss.predictionThreshold())
+    }
+
+    /// Trains `model` in place on any loss of (outputs, labels) and returns one report per epoch:
+    ///
+    ///     L = loss(model(X_B), Y_B) + λ/(2m)·Σ_weights θ²
+    ///     g = ∇L, clipped to ‖g‖ ≤ maxGradientNorm;   η_t = η·schedule(t);   θ ← optimiser(θ, g)
+    ///
+    /// `labels` is the batch's encoding (``labelEncoding(_:outputs:)``: one-hot rows, or a column
+    /// of 0/1 for a single output). The schedule counts steps from 0 over the whole run and
+    /// scales the optimiser's rate, which is restored when `fit` returns. The model is put in
+    /// ``LayerMode/training`` for the steps and in ``LayerMode/evaluation`` to measure.
+    ///
+    /// - Parameters:
+    ///   - loss: the data term, recorded on the outputs' tape.
+    ///   - predictionThreshold: for a single output, the value above which the class is 1 when
+    ///     measuring accuracy (0 for logits, ½ for probabilities).
+    ///   - The rest as in ``fit(_:loss:optimizer:on:evaluatingOn:)``.
+    public func fit<Opt: Optimizer>(
+        _ model: any Layer<Scalar>, loss: @escaping (_ outputs: Variable<Scalar>, _ labels: Tensor<Scalar>) -> Variable<Scalar>,
+        optimizer: inout Opt, on data: Dataset<Scalar>, evaluatingOn evaluation: Dataset<Scalar>? = nil,
+        predictionThreshold: Scalar = 0
+    ) throws -> [EpochReport] where Opt.Scalar == Scalar {
         if !(epochs >= 0 && batchSize >= 1) { fatalError("Trainer: epochs must be ≥ 0 and batchSize ≥ 1") }
+        if let maxGradientNorm, !(maxGradientNorm > 0) { fatalError("Trainer: maxGradientNorm must be > 0") }
         try checkFinite(data, "training")
         if let evaluation { try checkFinite(evaluation, "evaluation") }
         let display = ProgressDisplay(style: progress, epochs: epochs)
         let parameters = model.parameters
+        let baseRate = optimizer.learningRate
+        defer { optimizer.learningRate = baseRate }
         var reports = [EpochReport]()
+        var stepCount = 0
         for epoch in 1...Swift.max(epochs, 1) where epochs > 0 {
             let start = Date()
             let shuffled = data.shuffled(seed: seed &+ UInt64(epoch))
             var total = 0.0, batches = 0
             var first = 0
+            model.setMode(.training)
             while first < shuffled.count {
                 let batch = shuffled.subset(Array(first..<Swift.min(first + batchSize, shuffled.count)))
                 first += batchSize
                 batches += 1
-                let (objective, gradients, anomaly) = step(model, loss: loss, batch, exampleCount: data.count,
+                var (objective, gradients, anomaly) = step(model, loss: loss, batch, exampleCount: data.count,
                                                            detecting: detectsAnomalies)
                 let finite = objective.value.scalar.isFinite && gradients.allSatisfy { $0.firstNonFiniteOffset() == nil }
                 if anomaly != nil || !finite {
                     // Find where it was born: the same step again, every value checked.
                     let found = anomaly ?? step(model, loss: loss, batch, exampleCount: data.count, detecting: true).2
                     display.interrupted()
+                    model.setMode(.evaluation)
                     throw TrainingError.nonFinite(epoch: epoch, batch: batches, loss: Double(objective.value.scalar),
                                                   anomaly: found)
                 }
+                if let maxGradientNorm { gradients = clippedByGlobalNorm(gradients, maxNorm: maxGradientNorm).gradients }
+                if learningRateSchedule != .constant {
+                    optimizer.learningRate = baseRate * Scalar(learningRateSchedule.multiplier(atStep: stepCount))
+                }
+                stepCount += 1
                 optimizer.update(parameters, along: gradients)
                 total += Double(objective.value.scalar)
                 display.batch(epoch: epoch, done: Swift.min(first, shuffled.count), total: shuffled.count,
                               loss: total / Double(batches), since: start)
             }
             let seconds = Swift.max(Date().timeIntervalSince(start), 1e-9)
-            let measured = evaluate(model, loss: loss, on: evaluation ?? data)
+            let measured = evaluate(model, loss: loss, on: evaluation ?? data, predictionThreshold: predictionThreshold)
             let report = EpochReport(epoch: epoch, loss: total / Double(Swift.max(batches, 1)), accuracy: measured.accuracy,
                                      evaluationLoss: evaluation == nil ? nil : measured.loss,
                                      examplesPerSecond: Double(data.count) / seconds)
@@ -100,13 +144,17 @@ public struct Trainer<Scalar: TensorScalar> {
     }
 
     /// One step's objective and gradients on a fresh tape, and its first anomaly when `detecting`.
-    func step(_ model: any Layer<Scalar>, loss: Loss, _ batch: Dataset<Scalar>, exampleCount: Int,
+    func step(_ model: any Layer<Scalar>, loss: (Variable<Scalar>, Tensor<Scalar>) -> Variable<Scalar>,
+              _ batch: Dataset<Scalar>, exampleCount: Int,
               detecting: Bool) -> (Variable<Scalar>, [Tensor<Scalar>], AnomalyReport?) {
         let tape = Tape<Scalar>()
         tape.anomalyDetection = detecting ? .collect : .off
         let parameters = model.parameters
         let outputs = model(tape.constant(batch.features))
         var objective = loss(outputs, labelEncoding(batch, outputs: outputs.shape.last ?? 1))
+        if objective.rank != 0 {
+            fatalError("Trainer: the loss must be a scalar (rank 0); it has shape \(objective.shape)")
+        }
         if lambda != 0 {
             objective = objective + l2Penalty(parameters, lambda: lambda, exampleCount: exampleCount, on: tape)
         }
@@ -162,15 +210,32 @@ public func predictedClasses<S>(_ outputs: Tensor<S>, threshold: S = 0) -> [Int]
     return outputs.maxWithIndices(alongAxis: 1).indices.prefix(m).map { $0 }
 }
 
-/// The model's mean loss (data term only) and accuracy on a dataset, without recording gradients.
+/// The model's mean loss (data term only) and accuracy on a dataset, without recording gradients,
+/// in ``LayerMode/evaluation`` (dropout off, batch norm on its running statistics).
 public func evaluate<S>(_ model: any Layer<S>, loss: Loss, on data: Dataset<S>) -> (loss: Double, accuracy: Double) {
+    evaluate(model, loss: { loss($0, $1) }, on: data, predictionThreshold: loss.predictionThreshold())
+}
+
+/// The model's mean loss under any loss of (outputs, labels) and its accuracy (the arg-max, or
+/// for one output whether it exceeds `predictionThreshold`), without recording gradients, in
+/// ``LayerMode/evaluation``.
+public func evaluate<S>(_ model: any Layer<S>, loss: (_ outputs: Variable<S>, _ labels: Tensor<S>) -> Variable<S>,
+                        on data: Dataset<S>, predictionThreshold: S = 0) -> (loss: Double, accuracy: Double) {
     let tape = Tape<S>()
+    model.setMode(.evaluation)
     return tape.withoutGradients {
         let outputs = model(tape.constant(data.features))
         let value = loss(outputs, labelEncoding(data, outputs: outputs.shape.last ?? 1))
-        let threshold: S = (loss == .halfSumOfSquares || loss == .meanSquaredError) ? 0.5 : 0
-        let predicted = predictedClasses(outputs.value, threshold: threshold)
+        let predicted = predictedClasses(outputs.value, threshold: predictionThreshold)
         let correct = zip(predicted, data.labels).filter { $0 == $1 }.count
         return (Double(value.value.scalar), Double(correct) / Double(Swift.max(data.count, 1)))
+    }
+}
+
+extension Loss {
+    /// The single-output threshold of a predicted class: ½ for the squared errors (outputs are
+    /// probabilities), 0 for the cross-entropies (outputs are logits).
+    public func predictionThreshold<S: TensorScalar>(as _: S.Type = S.self) -> S {
+        self == .halfSumOfSquares || self == .meanSquaredError ? 0.5 : 0
     }
 }

@@ -168,6 +168,16 @@ let opCases: [OpCase] = unaryShapeCases + [
     OpCase(name: "sum(toShape:)", shapes: [[2, 3, 4]], range: anywhere) { $0[0].sum(toShape: [3, 1]) },
     OpCase(name: "slice", shapes: [[3, 5]], range: anywhere) { $0[0].slice(1..<4, alongAxis: 1) },
     OpCase(name: "padded", shapes: [[2, 3]], range: anywhere) { $0[0].padded(alongAxis: 0, before: 1, after: 2) },
+    OpCase(name: "subscript [1..., ..., ::−2] and newAxis", shapes: [[3, 2, 5]], range: anywhere) {
+        $0[0][1..., ..., .stride(by: -2)][.newAxis, .ellipsis, 0] * $0[0][0, .all, 1..<4].sum()
+    },
+    OpCase(name: "subscript index and ellipsis", shapes: [[2, 3, 4]], range: anywhere) { sin($0[0][1, ..., 2...]) },
+    OpCase(name: "padded(with:) two axes, constant 0.5", shapes: [[2, 3]], range: anywhere) {
+        $0[0].padded(with: [(1, 0), (2, 1)], value: 0.5) * $0[0].padded(with: [(0, 1), (0, 3)])
+    },
+    OpCase(name: "select with a scalar branch", shapes: [[2, 3]], range: anywhere) {
+        select($0[0] .> 0, $0[0] * $0[0], 0.25) + select($0[0] .<= 0.5, -1, sin($0[0]))
+    },
     OpCase(name: "custom with a differentiable VJP", shapes: [[2, 3]], range: anywhere) { cube($0[0]) },
     OpCase(name: "composite: 2-layer network", shapes: [[4, 3], [3, 5], [5], [5, 2]], range: anywhere) {
         let h = tanh(matmul($0[0], $0[1]).addingBias($0[2]))

@@ -45,7 +45,11 @@ struct CommandLineTests {
         (["train", "--epochs", "many"], "--epochs needs a whole number"),
         (["train", "--bogus", "1"], "unknown option '--bogus'"),
         (["train", "--epochs"], "--epochs needs a value"),
-        (["train", "--optimizer", "rmsprop"], "--optimizer must be one of sgd, momentum, nesterov, adam"),
+        (["train", "--optimizer", "lbfgs"], "--optimizer must be one of sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad"),
+        (["train", "--schedule", "linear"], "--schedule must be constant, cosine, cosine:FLOOR or step:EVERY:FACTOR; got linear"),
+        (["train", "--schedule", "step:0:0.5"], "--schedule step:EVERY:FACTOR needs EVERY ≥ 1 steps"),
+        (["train", "--clip-norm", "0"], "--clip-norm needs a number"),
+        (["train", "--weight-decay", "0.1"], "--weight-decay is AdamW's decoupled decay"),
         (["train", "--test-every", "1"], "--test-every must be 0"),
         (["check", "--layers", "3,,4"], "--layers needs at least two sizes"),
         (["check", "--lambda", "-1"], "--lambda needs a number"),
@@ -117,6 +121,17 @@ struct CommandLineTests {
                                     "--learning-rate", "0.05", "--test-every", "0", "--quiet"])
         #expect(mine.status == 0, "\(mine.err)")
         #expect(mine.out.contains("training logistic (3 parameters) on 60 examples"), "\(mine.out)")
+    }
+
+    @Test("train with the other optimisers, a warm-up and cosine schedule and clipping still learns XOR",
+          arguments: [["--optimizer", "adamw", "--learning-rate", "0.1", "--weight-decay", "0.001"],
+                      ["--optimizer", "rmsprop", "--learning-rate", "0.05"],
+                      ["--optimizer", "adagrad", "--learning-rate", "0.5"],
+                      ["--optimizer", "sgd", "--learning-rate", "4", "--warmup", "100", "--schedule", "cosine:0.1", "--clip-norm", "5"]])
+    func otherOptimizers(_ options: [String]) throws {
+        let r = try runBackprop(["train", "--model", "xor", "--quiet", "--epochs", "2000"] + options)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("accuracy 100.00%"), "\(r.out)")
     }
 
     @Test("train --save writes a checkpoint that --load restores; a mismatched one is refused, exit 1")

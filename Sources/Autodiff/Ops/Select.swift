@@ -19,7 +19,7 @@ extension Op {
 ///     z = c ? a : b;   ā = Σ_broadcast(c ? z̄ : 0),   b̄ = Σ_broadcast(c ? 0 : z̄)
 ///
 /// The untaken branch receives exact zeros, and every rule maps a zero upstream to a zero
-/// adjoint (Note [Zero upstream]): `select(x > 0, log(x), 0)` has a finite gradient at x = 0,
+/// adjoint (Note [Zero upstream]): `select(x .> 0, log(x), 0)` has a finite gradient at x = 0,
 /// at every order.
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func select<S>(

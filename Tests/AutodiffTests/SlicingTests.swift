@@ -1,0 +1,85 @@
+import Testing
+import Autodiff
+import Tensors
+
+/// 0, 1, 2, … in row-major order: every element's value is its flat offset, so a selection's
+/// expected values can be read off by hand.
+func arange(_ shape: [Int]) -> Tensor<Double> {
+    Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map(Double.init))
+}
+
+@Suite("NumPy-style subscripts, multi-axis padding and comparison masks")
+struct SlicingTests {
+    @Test("subscripts select what NumPy selects (values worked out by hand on arange)")
+    func numpySemantics() {
+        let x = arange([2, 3, 4])   // x[i, j, k] = 12i + 4j + k
+        #expect(x[1, ...] == Tensor([[12, 13, 14, 15], [16, 17, 18, 19], [20, 21, 22, 23]]))
+        #expect(x[0..<2, ..., 1] == Tensor([[1, 5, 9], [13, 17, 21]]))           // NumPy x[0:2, ..., 1]
+        #expect(x[..., 3] == Tensor([[3, 7, 11], [15, 19, 23]]))
+        #expect(x[1, ..., 2...] == Tensor([[14, 15], [18, 19], [22, 23]]))
+        #expect(x[-1, -1, .ellipsis] == Tensor([20, 21, 22, 23]))
+        #expect(x[0, .stride(by: -1), 0] == Tensor([8, 4, 0]))                  // x[0, ::-1, 0]
+        #expect(x[0, 0, .stride(from: 3, to: 0, by: -2)] == Tensor([3, 1]))        // x[0, 0, 3:0:-2]
+        #expect(x[0, 0, .stride(from: 1, by: 2)] == Tensor([1, 3]))                // x[0, 0, 1::2]
+        #expect(x[.all, 1...2, ..<1].shape == [2, 2, 1] && x[.all, 1...2, ..<1].scalars == [4, 8, 16, 20])
+        #expect(x[0, 0, ...2] == Tensor([0, 1, 2]) && x[0, 0, -3...(-1)] == Tensor([1, 2, 3]))
+        #expect(x[.newAxis, 1, .ellipsis, .newAxis].shape == [1, 3, 4, 1])
+        #expect(x[0, 5..<9].shape == [0, 4])                                      // clamped, as in Python
+        #expect(x[0, 1, 2] == 6)                                                 // all Ints: one scalar
+    }
+
+    @Test("a variable's subscript records slices and gathers: the gradient puts ȳ back where it was taken")
+    func gradientScattersBack() {
+        let tape = Tape<Double>()
+        let x = tape.variable(arange([3, 4]))
+        let y = x[.stride(from: 2, by: -2), 1...]     // rows 2, 0; columns 1, 2, 3
+        #expect(y.value == Tensor([[9, 10, 11], [1, 2, 3]]))
+        let g = tape.gradient(of: (y * tape.constant(Tensor([[1, 2, 3], [4, 5, 6]]))).sum(), wrt: [x])[0]
+        #expect(g == Tensor([[0, 4, 5, 6], [0, 0, 0, 0], [0, 1, 2, 3]]))
+    }
+
+    @Test("padded(with:) pads several axes with a constant; its adjoint is the block where x sits")
+    func multiAxisPadding() {
+        let x = Tensor<Double>([[1, 2], [3, 4]])
+        #expect(x.padded(with: [(1, 0), (0, 2)], value: 9) == Tensor([[9, 9, 9, 9], [1, 2, 9, 9], [3, 4, 9, 9]]))
+        let tape = Tape<Double>()
+        let v = tape.variable(x)
+        let p = v.padded(with: [(1, 0), (0, 2)], value: 9)
+        #expect(p.value == x.padded(with: [(1, 0), (0, 2)], value: 9))
+        let g = tape.gradient(of: (p * tape.constant(arange([3, 4]))).sum(), wrt: [v])[0]
+        #expect(g == Tensor([[4, 5], [8, 9]]))
+    }
+
+    @Test("comparisons give 0/1 masks with broadcasting; NaN compares false; masks drive select")
+    func comparisons() {
+        let a = Tensor<Double>([[1, 2, 3], [4, 5, 6]]), b = Tensor<Double>([3, 2, 1])
+        #expect((a .> b) == Tensor([[0, 0, 1], [1, 1, 1]]))
+        #expect((a .<= 2) == Tensor([[1, 1, 0], [0, 0, 0]]) && (2 .< a) == Tensor([[0, 0, 1], [1, 1, 1]]))
+        #expect((a .== b) == Tensor([[0, 1, 0], [0, 0, 0]]) && (a .!= b).nonzeroCount == 5)
+        let n = Tensor<Double>([.nan, 1])
+        #expect((n .== n) == Tensor([0, 1]) && (n .!= n) == Tensor([1, 0]) && (n .> 0) == Tensor([0, 1]))
+        // Docs/Operators.md's example: a finite gradient at 0 and below.
+        let tape = Tape<Double>()
+        let x = tape.variable(Tensor([0, 2, -1]))
+        let y = select(x .> 0, log(x), 0).sum()
+        let g = tape.gradient(of: y, wrt: [x])[0]
+        #expect(y.value.scalar == Double.log(2) && g == Tensor([0, 0.5, 0]))
+    }
+
+    @Test("a bad subscript stops naming the subscript, the shape and the caller's line")
+    func badSubscript() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = arange([2, 3])[0, 3, .ellipsis]
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("subscript: shape [2, 3]: index 3 is out of range for axis 1 of size 3 (at AutodiffTests/SlicingTests.swift:"), "\(text)")
+        }
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let tape = Tape<Double>()
+            _ = tape.variable(arange([2, 3]))[.ellipsis, 0, .ellipsis]
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("more than one ellipsis"), "\(text)")
+        }
+    }
+}
