@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Backprop", targets: ["Backprop"]),
+        // The reference architectures (DigitClassifier, XORNetwork, …), usable from another package.
+        .library(name: "ReferenceModels", targets: ["ReferenceModels"]),
         .executable(name: "backprop", targets: ["BackpropTool"]),
     ],
     targets: [
@@ -31,6 +33,8 @@ let package = Package(
         .testTarget(name: "DeltaRuleTests", dependencies: ["DeltaRule", "NeuralNetworks", "Autodiff", "Tensors"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "DeltaRule", "Autodiff", "Tensors", "TestSupport"]),
         .testTarget(name: "ReferenceModelsTests", dependencies: ["ReferenceModels", "Backprop"]),
+        // Every ```swift block of README.md and Docs/*.md, compiled and run (Snippets.swift is generated).
+        .testTarget(name: "DocSnippetTests", dependencies: ["ReferenceModels", "Backprop"]),
         // Runs the built `backprop` executable end to end (the dependency makes `swift test` build it).
         .testTarget(name: "BackpropToolTests", dependencies: ["BackpropTool", "TestSupport"]),
     ]

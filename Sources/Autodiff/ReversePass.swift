@@ -194,7 +194,11 @@ extension Tape {
             addIfAny(gx, a)
             if let u = upstream { addIfAny(gu, u) }
         case .nary(let f, let xs):
+            // A custom VJP runs the user's code: a record it attempts is reported at its definition.
+            let saved = storage.pointee.runningCustomVJP
+            if case .custom(let custom) = f { storage.pointee.runningCustomVJP = (custom.name, custom.definedAt) }
             let grads = f.pullback(g, xs.map(x), y: x(i), needs: xs.map(needs))
+            storage.pointee.runningCustomVJP = saved
             if grads.count != xs.count, case .custom(let custom) = f {
                 ShapeError.fail(op.name, shapes: xs.map { x($0).shape },
                                 detail: "VJP returned \(grads.count) adjoints for \(xs.count) inputs",

@@ -104,6 +104,12 @@ public final class Tape<Scalar: TensorScalar> {
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     func prepareToGrow() {
         if storage.pointee.isDifferentiating {
+            if let (name, site) = storage.pointee.runningCustomVJP {
+                ShapeError.fail("custom(\(name))", shapes: [], detail: """
+                    its VJP recorded an operation on the tape being differentiated (a tensor VJP \
+                    must work on plain tensors; for a VJP of variables use `differentiableVJP:`)
+                    """, file: site.file, line: site.line)
+            }
             ShapeError.fail("record", shapes: [], detail: """
                 an operation was recorded on a tape during its own reverse pass (a custom VJP \
                 must work on plain tensors, or record on another tape)
@@ -142,6 +148,9 @@ struct TapeStorage<Scalar: TensorScalar> {
     var sites: [Int: RecordSite] = [:]
     /// The upstream of the VJP being run, kept only while anomalies are detected.
     var anomalyUpstream: Tensor<Scalar>? = nil
+    /// The custom operation whose VJP is running, and where it was defined (for the error a
+    /// record attempted from it gets).
+    var runningCustomVJP: (name: String, site: (file: StaticString, line: UInt))? = nil
 
     init(capacity: Int) {
         self.capacity = capacity

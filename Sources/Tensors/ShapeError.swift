@@ -106,4 +106,14 @@ public enum Shape {
         let a = axis < 0 ? axis + rank : axis
         return (a >= 0 && a < rank) ? a : nil
     }
+
+    /// `axis` counted from 0 (negative counts from the end), or a stop naming `operation`, the
+    /// shape and the caller's line when it is out of range.
+    public static func checkedAxis(_ axis: Int, of shape: [Int], operation: String, file: StaticString, line: UInt) -> Int {
+        guard let a = normalizedAxis(axis, rank: shape.count) else {
+            ShapeError.fail(operation, shapes: [shape], detail: "axis \(axis) is out of range for rank \(shape.count)",
+                            file: file, line: line)
+        }
+        return a
+    }
 }

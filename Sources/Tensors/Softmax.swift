@@ -6,6 +6,7 @@ extension Tensor {
     ///     yᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m),   m = maxⱼ xⱼ
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func softmax(alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        _ = Shape.checkedAxis(axis, of: shape, operation: "softmax", file: file, line: line)
         let m = max(alongAxis: axis, keepingDimensions: true, file: file, line: line)
         let e = Tensors.exp(self - m)
         return e / e.sum(alongAxes: [axis], keepingDimensions: true, file: file, line: line)
@@ -16,6 +17,7 @@ extension Tensor {
     ///     yᵢ = (xᵢ − m) − ln Σⱼ e^(xⱼ − m),   m = maxⱼ xⱼ
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func logSoftmax(alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        _ = Shape.checkedAxis(axis, of: shape, operation: "logSoftmax", file: file, line: line)
         let shifted = self - max(alongAxis: axis, keepingDimensions: true, file: file, line: line)
         return shifted - Tensors.log(Tensors.exp(shifted).sum(alongAxes: [axis], keepingDimensions: true,
                                                              file: file, line: line))

@@ -83,3 +83,41 @@ struct SlicingTests {
         }
     }
 }
+
+@Suite("Errors name the op the user called")
+struct UserFacingErrorTests {
+    @Test("softmax, logSoftmax and logSumExp with a bad axis name themselves, not max")
+    func softmaxAxis() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let tape = Tape<Double>()
+            _ = softmax(tape.variable(Tensor(zeros: [2, 3])), alongAxis: 2)
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("softmax: shape [2, 3]: axis 2 is out of range for rank 2 (at AutodiffTests/SlicingTests.swift:"), "\(text)")
+        }
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = logSoftmax(Tensor<Double>(zeros: [4]), alongAxis: -2)
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("logSoftmax: shape [4]: axis -2 is out of range for rank 1"), "\(text)")
+        }
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let tape = Tape<Double>()
+            _ = logSumExp(tape.variable(Tensor(zeros: [2, 3])), alongAxis: 5)
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("logSumExp: shape [2, 3]: axis 5 is out of range for rank 2"), "\(text)")
+        }
+    }
+
+    @Test("the regression losses speak of predictions and targets")
+    func regressionWords() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let tape = Tape<Double>()
+            _ = halfSumOfSquares(predictions: tape.variable(Tensor(zeros: [2, 3])), targets: Tensor(zeros: [3, 2]))
+        }.map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("halfSumOfSquares: shapes [2, 3] and [3, 2]: targets must have the predictions' shape"), "\(text)")
+        }
+    }
+}

@@ -204,7 +204,7 @@ struct TapeTests {
         }
     }
 
-    @Test("recording on a tape during its own reverse pass stops with a message")
+    @Test("recording on a tape during its own reverse pass stops naming the custom op and where it was defined")
     func recordingDuringReversePass() async {
         await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let tape = Tape<Double>()
@@ -218,7 +218,8 @@ struct TapeTests {
             _ = tape.gradient(of: sneaky(x).sum(), wrt: [x])
         }.map { result in
             let text = String(decoding: result.standardErrorContent, as: UTF8.self)
-            #expect(text.contains("record: an operation was recorded on a tape during its own reverse pass"))
+            #expect(text.contains("custom(sneaky): its VJP recorded an operation on the tape being differentiated"), "\(text)")
+            #expect(text.contains("(at AutodiffTests/TapeTests.swift:"), "\(text)")  // the definition (exit tests report the #expect line)
         }
     }
 

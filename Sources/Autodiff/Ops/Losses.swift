@@ -18,7 +18,9 @@ public enum LossReduction: Sendable, Equatable {
 @inline(__always)
 func checkLabels<S>(_ name: String, _ logits: Variable<S>, _ labels: Tensor<S>, file: StaticString, line: UInt) {
     if logits.shape != labels.shape {
-        ShapeError.fail(name, shapes: [logits.shape, labels.shape], detail: "labels must have the logits' shape",
+        let regression = name == "halfSumOfSquares" || name == "meanSquaredError"
+        ShapeError.fail(name, shapes: [logits.shape, labels.shape],
+                        detail: regression ? "targets must have the predictions' shape" : "labels must have the logits' shape",
                         file: file, line: line)
     }
 }

@@ -68,6 +68,7 @@ public func logSoftmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 public func logSumExp<S>(_ x: Variable<S>, alongAxis axis: Int = -1, keepingDimensions: Bool = false,
                          file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    _ = Shape.checkedAxis(axis, of: x.shape, operation: "logSumExp", file: file, line: line)
     let m = stopGradient(x.max(alongAxis: axis, keepingDimensions: true, file: file, line: line))
     let y = log(exp(x.subtracting(m, file: file, line: line)).sum(alongAxes: [axis], keepingDimensions: true,
                                                                   file: file, line: line)).adding(m, file: file, line: line)
