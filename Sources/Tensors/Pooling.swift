@@ -125,3 +125,30 @@ extension Tensor {
         return Tensor(uncheckedShape: inputShape, scalars: x)
     }
 }
+
+/// The max of each `kernelSize` window of x [N, C, H, W] (PyTorch's `max_pool2d`; stride defaults
+/// to the kernel, padding counts as −∞):
+///
+///     y[n, c, i, j] = max_{p, q} x[n, c, i·s − pad + p, j·s − pad + q]
+///
+/// - Precondition: rank 4, kernel and stride ≥ 1, padding ≤ kernel/2, the kernel fits in the
+///   padded input; a violation stops naming `maxPool2d`, the shape and the caller's line.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func maxPool2d<S>(_ x: Tensor<S>, kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0,
+                         file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+    x.maxPooled(Pool2DGeometry.checked("maxPool2d", shape: x.shape, kernel: kernelSize, stride: stride, padding: padding,
+                                       file: file, line: line)).values
+}
+
+/// The mean of each `kernelSize` window of x [N, C, H, W], padding counted in the divisor
+/// (PyTorch's `avg_pool2d` with `count_include_pad=True`; stride defaults to the kernel):
+///
+///     y[n, c, i, j] = (1 / (kH·kW)) · Σ_{p, q} x[n, c, i·s − pad + p, j·s − pad + q]
+///
+/// - Precondition: as ``maxPool2d(_:kernelSize:stride:padding:file:line:)``.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+public func avgPool2d<S>(_ x: Tensor<S>, kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0,
+                         file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+    x.averagePooled(Pool2DGeometry.checked("avgPool2d", shape: x.shape, kernel: kernelSize, stride: stride, padding: padding,
+                                           file: file, line: line))
+}
