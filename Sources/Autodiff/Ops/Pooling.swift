@@ -61,7 +61,8 @@ extension Variable {
         let g = Pool2DGeometry.checked("maxPool2d", shape: shape, kernel: kernelSize, stride: stride, padding: padding,
                                        file: file, line: line)
         let (v, positions) = value.maxPooled(g)
-        let p = ArgmaxIndices(axis: 2, positions: positions, inputShape: shape, outputShape: v.shape)
+        let p = ArgmaxIndices(axis: 2, positions: positions, inputShape: shape, outputShape: v.shape,
+                              overlapping: g.stride.height < g.kernel.height || g.stride.width < g.kernel.width)
         return tape.record(.argmax(.maxPool2d, index, p), value: v, needsGradient: needsGradient, file: file, line: line)
     }
 

@@ -37,6 +37,8 @@ struct ArgmaxIndices: Sendable {
     var positions: [Int]
     var inputShape: [Int]
     var outputShape: [Int]
+    /// Whether outputs may share a position (overlapping pooling windows): the scatter then adds.
+    var overlapping = false
 }
 
 /// The max along an axis and its linear pair.
@@ -58,7 +60,11 @@ enum ArgmaxFunction: String, CaseIterable, Sendable {
         case .max, .maxPool2d, .gatherFromArgmax: return Tensor(shape: p.outputShape, scalars: p.positions.map { xs[$0] })
         case .scatterToArgmax:
             var out = [S](repeating: 0, count: Shape.count(p.inputShape))
-            for (r, k) in p.positions.enumerated() { out[k] = xs[r] }
+            if p.overlapping {
+                for (r, k) in p.positions.enumerated() { out[k] += xs[r] }
+            } else {
+                for (r, k) in p.positions.enumerated() { out[k] = xs[r] }
+            }
             return Tensor(shape: p.inputShape, scalars: out)
         }
     }
