@@ -6,7 +6,9 @@ import ReferenceModels
 @Suite("DigitCNN trains on the digits")
 struct DigitCNNTests {
     /// The settings of the release-mode figure (Docs/Operators.md, "Convolution and pooling"):
-    /// Adam η = 0.01, batch 32, seed 5; `DIGITCNN_EPOCHS` overrides the debug build's 3 epochs.
+    /// Adam η = 0.01, batch 32, seed 5, 25 epochs: 99.2% test accuracy (356 of 359) in about 7 s
+    /// (`DIGITCNN_EPOCHS=25 swift test -c release --filter DigitCNNTests`). The debug build runs
+    /// 3 epochs (95.5%) against a loose bound.
     @Test("DigitCNN: conv → relu → pool ×2 → dense, Adam η = 0.01, batch 32, seed 5: ≥ 93% test accuracy after 3 epochs")
     func trains() throws {
         let (training, test) = try Digits.load(as: Double.self).split(testEvery: 5)
