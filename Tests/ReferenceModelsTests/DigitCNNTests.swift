@@ -26,4 +26,19 @@ struct DigitCNNTests {
         }
         #expect(accuracy >= 0.93)
     }
+
+    @Test("Docs/Operators.md's convolution example, verbatim: a Conv2D, relu and a max pool, and x̄")
+    func docsExample() {
+        var generator = SeededGenerator(seed: 1)
+        let conv = Conv2D<Double>(inputChannels: 3, outputChannels: 4, kernelSize: 3, padding: 1, using: &generator)
+        let tape = Tape<Double>()
+        let x = tape.variable(Tensor<Double>(randomUniform: [2, 3, 8, 8], seed: 2))
+        let y = relu(conv(x)).maxPool2d(kernelSize: 2)    // [2, 4, 4, 4]
+        let g = tape.gradient(of: y.sum(), wrt: [x])       // x̄: [2, 3, 8, 8]
+        #expect(y.shape == [2, 4, 4, 4])
+        #expect(g[0].shape == [2, 3, 8, 8])
+        #expect(conv.parameters.map(\.name) == ["weight", "bias"])
+        let bound = 1 / (27.0).squareRoot()  // PyTorch's U(−1/√fanIn, 1/√fanIn), fanIn = 3·3·3
+        #expect(conv.parameters.allSatisfy { $0.value.scalars.allSatisfy { Swift.abs($0) <= bound } })
+    }
 }
