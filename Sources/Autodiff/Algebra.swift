@@ -44,6 +44,8 @@ protocol DerivativeAlgebra {
     static func argmaxOp(_ f: ArgmaxFunction, _ x: Self, _ indices: ArgmaxIndices) -> Self
     static func selectOp(_ a: Self, _ b: Self, condition: Tensor<Scalar>) -> Self
     static func lossOp(_ f: LossFunction, _ x: Self, upstream: Self?, _ parameters: LossParameters<Scalar>) -> Self
+    static func convolutionOp(_ f: ConvolutionFunction, _ a: Self, _ b: Self, _ parameters: ConvolutionParameters) -> Self
+    static func poolingOp(_ f: PoolingFunction, _ x: Self, _ parameters: PoolingParameters) -> Self
     static func naryOp(_ f: NaryFunction<Scalar>, _ xs: [Self]) -> Self
     /// The adjoints of a custom operation's inputs (its user-supplied VJP).
     static func customPullback(_ op: CustomOperation<Scalar>, inputs: [Self], output: Self, upstream: Self) -> [Self]
@@ -126,6 +128,12 @@ extension Tensor: DerivativeAlgebra {
     static func lossOp(_ f: LossFunction, _ x: Tensor, upstream: Tensor?, _ parameters: LossParameters<Scalar>) -> Tensor {
         f.forward(x, upstream: upstream, parameters)
     }
+    static func convolutionOp(_ f: ConvolutionFunction, _ a: Tensor, _ b: Tensor, _ parameters: ConvolutionParameters) -> Tensor {
+        f.forward(a, b, parameters)
+    }
+    static func poolingOp(_ f: PoolingFunction, _ x: Tensor, _ parameters: PoolingParameters) -> Tensor {
+        f.forward(x, parameters)
+    }
     static func naryOp(_ f: NaryFunction<Scalar>, _ xs: [Tensor]) -> Tensor {
         f.forward(xs, file: #fileID, line: #line)
     }
@@ -183,6 +191,13 @@ extension Variable: DerivativeAlgebra {
         x.tape.record(.loss(f, x.index, upstream: upstream?.index, parameters),
                       value: f.forward(x.value, upstream: upstream?.value, parameters),
                       needsGradient: x.needsGradient || upstream?.needsGradient == true)
+    }
+    static func convolutionOp(_ f: ConvolutionFunction, _ a: Variable, _ b: Variable,
+                              _ parameters: ConvolutionParameters) -> Variable {
+        a.recordConvolution(f, b, parameters, file: #fileID, line: #line)
+    }
+    static func poolingOp(_ f: PoolingFunction, _ x: Variable, _ parameters: PoolingParameters) -> Variable {
+        x.tape.record(.pooling(f, x.index, parameters), value: f.forward(x.value, parameters), needsGradient: x.needsGradient)
     }
     static func naryOp(_ f: NaryFunction<Scalar>, _ xs: [Variable]) -> Variable {
         xs[0].tape.record(.nary(f, xs.map(\.index)), value: f.forward(xs.map(\.value), file: #fileID, line: #line),

@@ -40,6 +40,10 @@ enum Op<Scalar: TensorScalar> {
     /// A fused loss of its logits or predictions, or its fused backward op (inputs: the
     /// upstream, then the logits or predictions).
     indirect case loss(LossFunction, Int, upstream: Int?, LossParameters<Scalar>)
+    /// A 2-D convolution or one of its two adjoints (inputs: (x, w), (u, w) or (x, u)).
+    indirect case convolution(ConvolutionFunction, Int, Int, ConvolutionParameters)
+    /// The average pool and its linear adjoint (the max pool is of the `argmax` family).
+    indirect case pooling(PoolingFunction, Int, PoolingParameters)
     /// Any number of inputs: concatenation and user-defined operations.
     indirect case nary(NaryFunction<Scalar>, [Int])
 
@@ -57,6 +61,8 @@ enum Op<Scalar: TensorScalar> {
         case .argmax(let f, _, _): f.rawValue
         case .select: "select"
         case .loss(let f, _, _, _): f.rawValue
+        case .convolution(let f, _, _, _): f.rawValue
+        case .pooling(let f, _, _): f.rawValue
         case .nary(let f, _): f.name
         }
     }
@@ -66,9 +72,11 @@ enum Op<Scalar: TensorScalar> {
         switch self {
         case .leaf: []
         case .unary(_, let x), .scalar(_, let x, _), .reduction(_, let x, _, _), .axis(_, let x, _),
-             .shape(_, let x, _), .argmax(_, let x, _):
+             .shape(_, let x, _), .argmax(_, let x, _), .pooling(_, let x, _):
             [x]
-        case .binary(_, let a, let b), .matmul(let a, let b, _), .select(let a, let b, _): [a, b]
+        case .binary(_, let a, let b), .matmul(let a, let b, _), .select(let a, let b, _),
+             .convolution(_, let a, let b, _):
+            [a, b]
         case .loss(_, let x, let upstream, _): upstream.map { [$0, x] } ?? [x]
         case .nary(_, let xs): xs
         }

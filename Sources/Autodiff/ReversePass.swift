@@ -193,6 +193,11 @@ extension Tape {
                                       needs: (needs(a), upstream.map(needs) ?? false))
             addIfAny(gx, a)
             if let u = upstream { addIfAny(gu, u) }
+        case .convolution(let f, let a, let b, let p):
+            let (ga, gb) = f.pullback(g, x(a), x(b), p, needs: (needs(a), needs(b)))
+            addIfAny(ga, a)
+            addIfAny(gb, b)
+        case .pooling(let f, let a, let p): add(f.pullback(g, p), a)
         case .nary(let f, let xs):
             // A custom VJP runs the user's code: a record it attempts is reported at its definition.
             let saved = storage.pointee.runningCustomVJP

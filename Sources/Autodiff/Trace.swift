@@ -146,6 +146,8 @@ extension Tape {
             case .meanSquaredError: return "ȳ = L̄·2(y − t)/N"
             default: return "the rule of \(f.rawValue) (Docs/Operators.md)"
             }
+        case .convolution(let f, _, _, _): return f.formula(input: k)
+        case .pooling(let f, _, _): return f.formula
         case .nary(let f, _):
             if case .concatenate = f { return "x̄\(k) = the slice of ȳ where x\(k) sits" }
             return "the VJP of \(f.name)"

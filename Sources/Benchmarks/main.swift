@@ -52,6 +52,11 @@ if arguments.contains("--shapes") {
     run(Float.self, false, true, 128, 256, 10); run(Float.self, true, false, 256, 10, 128)
     exit(0)
 }
+// --convolution: im2col + GEMM against the direct loops (Note [Convolution by im2col]).
+if arguments.contains("--convolution") {
+    benchConvolution()
+    exit(0)
+}
 if arguments.contains("--profile-ng") {
     var net = ngNet()
     for _ in 0..<40 { blackHole(net.step(&net)) }

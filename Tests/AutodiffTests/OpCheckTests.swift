@@ -183,7 +183,7 @@ let opCases: [OpCase] = unaryShapeCases + [
         let h = tanh(matmul($0[0], $0[1]).addingBias($0[2]))
         return (sigmoid(matmul(h, $0[3])) * 2 + 1).sum(alongAxes: [1])
     },
-]
+] + convolutionCases
 
 @Suite("Every op: central finite differences and the adjoint identity, in Double")
 struct OpCheckTests {

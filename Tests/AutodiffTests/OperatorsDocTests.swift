@@ -9,6 +9,7 @@ let allOpNames: [String] =
     + BinaryFunction.allCases.map(\.rawValue) + Reduction.allCases.map(\.rawValue)
     + AxisFunction.allCases.map(\.rawValue) + ShapeFunction.allCases.map(\.rawValue)
     + ArgmaxFunction.allCases.map(\.rawValue) + LossFunction.allCases.map(\.rawValue)
+    + ConvolutionFunction.allCases.map(\.rawValue) + PoolingFunction.allCases.map(\.rawValue)
     + ["matmul", "select", "concatenate", "custom", "leaf"]
 
 @Suite("Docs/Operators.md covers the op set")

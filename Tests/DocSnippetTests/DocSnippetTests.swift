@@ -10,7 +10,9 @@ import Testing
 //     <!-- snippet setup
 //     let X = Tensor<Double>(zeros: [4, 3])
 //     -->
-// which the reader does not see and the test puts before the block. Regenerate with
+// which the reader does not see and the test puts before the block. A block after
+//     <!-- snippet fresh -->
+// starts a new scope (its names may repeat the earlier blocks'). Regenerate with
 //     Tests/DocSnippetTests/regenerate.sh
 
 /// The package root, from this file's path.
@@ -37,6 +39,8 @@ func snippetBody(of page: String, text: String) -> [String] {
             if trimmed == "-->" { inSetup = false } else { setup.append(String(line)) }
         } else if trimmed == "<!-- snippet setup" {
             inSetup = true
+        } else if trimmed == "<!-- snippet fresh -->" {
+            out += ["}", "do {"]
         } else if trimmed == "```swift" {
             inBlock = true
             out.append("// \(page):\(number + 2)")
@@ -78,9 +82,9 @@ func generatedSnippets() throws -> String {
     for p in pages { s += "        (\"\(p.name)\", \(functionName(p.name))),\n" }
     s += "    ]\n"
     for p in pages {
-        s += "\n    /// \(p.name)\n    @Sendable static func \(functionName(p.name))() throws {\n"
+        s += "\n    /// \(p.name)\n    @Sendable static func \(functionName(p.name))() throws {\n        do {\n"
         for line in p.body { s += line.isEmpty ? "\n" : "        \(line)\n" }
-        s += "    }\n"
+        s += "        }\n    }\n"
     }
     return s + "}\n"
 }

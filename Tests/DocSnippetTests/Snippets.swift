@@ -18,6 +18,7 @@ enum DocSnippets {
 
     /// README.md
     @Sendable static func readme() throws {
+        do {
         // README.md:55
 
         let tape = Tape<Double>()
@@ -63,10 +64,12 @@ enum DocSnippets {
             name: "softplus", forward: { x in log(exp(x[0]) + 1) },
             vjp: { x, _, upstream in [upstream * sigmoid(x[0])] })
         let smooth = softplus(z).sum()                   // recorded like any other op
+        }
     }
 
     /// Docs/DeltaRule.md
     @Sendable static func docsDeltaRule() throws {
+        do {
         // Docs/DeltaRule.md:165
         var generator = SeededGenerator(seed: 4)
         let X = Tensor<Double>(randomNormal: [6, 3], using: &generator)
@@ -80,10 +83,12 @@ enum DocSnippets {
         agreement.costRelativeDifference
         agreement.isBitwiseIdentical
         print(agreement)                 // one line per Θ(l), then J: the report for the command-line `check`
+        }
     }
 
     /// Docs/FileFormats.md
     @Sendable static func docsFileFormats() throws {
+        do {
         // Docs/FileFormats.md:23
 
         let x = Tensor<Float>(randomNormal: [2, 3], seed: 1)
@@ -113,10 +118,12 @@ enum DocSnippets {
                                           Dense(inputSize: 128, outputSize: 10, using: &other)])
         let metadata = try restored.loadCheckpoint(from: url)  // ["epoch": "10"]
         // restored(x) is bit-for-bit model(x)
+        }
     }
 
     /// Docs/GettingStarted.md
     @Sendable static func docsGettingStarted() throws {
+        do {
         // Docs/GettingStarted.md:39
 
         /// y = x + W₂·relu(W₁·x + b₁) + b₂
@@ -179,15 +186,27 @@ enum DocSnippets {
         let h = hessian(at: Tensor<Double>(zeros: [3, 1])) { w in
             sigmoidCrossEntropy(logits: matmul(w.tape.constant(features), w), labels: isZero)
         }                                                         // [3, 1, 3, 1]: Xᵀ·diag(p(1 − p))·X / m
+        }
     }
 
     /// Docs/Operators.md
     @Sendable static func docsOperators() throws {
-        // Docs/Operators.md:108
+        do {
+        // Docs/Operators.md:114
         let tape = Tape<Double>()
         let x = tape.variable(Tensor([0, 2, -1]))
         let y = select(x .> 0, log(x), 0).sum()      // finite at 0 and below (Note [Zero upstream])
         let g = tape.gradient(of: y, wrt: [x])[0]     // [0, 0.5, 0]
         let picked = x[.stride(by: -2)]               // [-1, 0]
+        }
+        do {
+        // Docs/Operators.md:130
+        var generator = SeededGenerator(seed: 1)
+        let conv = Conv2D<Double>(inputChannels: 3, outputChannels: 4, kernelSize: 3, padding: 1, using: &generator)
+        let tape = Tape<Double>()
+        let x = tape.variable(Tensor<Double>(randomUniform: [2, 3, 8, 8], seed: 2))
+        let y = relu(conv(x)).maxPool2d(kernelSize: 2)    // [2, 4, 4, 4]
+        let g = tape.gradient(of: y.sum(), wrt: [x])       // x̄: [2, 3, 8, 8]
+        }
     }
 }

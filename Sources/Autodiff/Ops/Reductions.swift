@@ -37,6 +37,8 @@ struct ArgmaxIndices: Sendable {
     var positions: [Int]
     var inputShape: [Int]
     var outputShape: [Int]
+    /// Whether outputs may share a position (overlapping pooling windows): the scatter then adds.
+    var overlapping = false
 }
 
 /// The max along an axis and its linear pair.
@@ -44,6 +46,8 @@ struct ArgmaxIndices: Sendable {
 enum ArgmaxFunction: String, CaseIterable, Sendable {
     /// The max along the axis (its output shape is `outputShape`).
     case max
+    /// The max of each pooling window (its positions: the windows' first maxima; `Ops/Pooling.swift`).
+    case maxPool2d
     /// The adjoint of max: each element to its arg-max position, zeros elsewhere (`inputShape`).
     case scatterToArgmax
     /// The adjoint of the scatter: the elements at the arg-max positions (`outputShape`).
@@ -53,10 +57,14 @@ enum ArgmaxFunction: String, CaseIterable, Sendable {
     func forward<S>(_ x: Tensor<S>, _ p: ArgmaxIndices) -> Tensor<S> {
         let xs = x.scalars
         switch self {
-        case .max, .gatherFromArgmax: return Tensor(shape: p.outputShape, scalars: p.positions.map { xs[$0] })
+        case .max, .maxPool2d, .gatherFromArgmax: return Tensor(shape: p.outputShape, scalars: p.positions.map { xs[$0] })
         case .scatterToArgmax:
             var out = [S](repeating: 0, count: Shape.count(p.inputShape))
-            for (r, k) in p.positions.enumerated() { out[k] = xs[r] }
+            if p.overlapping {
+                for (r, k) in p.positions.enumerated() { out[k] += xs[r] }
+            } else {
+                for (r, k) in p.positions.enumerated() { out[k] = xs[r] }
+            }
             return Tensor(shape: p.inputShape, scalars: out)
         }
     }
@@ -64,7 +72,7 @@ enum ArgmaxFunction: String, CaseIterable, Sendable {
     /// x̄ from ȳ.
     func pullback<A: DerivativeAlgebra>(_ g: A, _ p: ArgmaxIndices) -> A {
         switch self {
-        case .max, .gatherFromArgmax: A.argmaxOp(.scatterToArgmax, g, p)  // x̄ = ȳ at the arg-max, 0 elsewhere
+        case .max, .maxPool2d, .gatherFromArgmax: A.argmaxOp(.scatterToArgmax, g, p)  // x̄ = ȳ at the arg-max, 0 elsewhere
         case .scatterToArgmax: A.argmaxOp(.gatherFromArgmax, g, p)         // ḡ = ȳ at the arg-max
         }
     }
