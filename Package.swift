@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "DeltaRule", "Autodiff", "Tensors", "TestSupport"]),
         .testTarget(name: "ReferenceModelsTests", dependencies: ["ReferenceModels", "Backprop"]),
         // Every ```swift block of README.md and Docs/*.md, compiled and run (Snippets.swift is generated).
-        .testTarget(name: "DocSnippetTests", dependencies: ["ReferenceModels", "Backprop"]),
+        .testTarget(name: "DocSnippetTests", dependencies: ["ReferenceModels", "Backprop"], exclude: ["regenerate.sh"]),
         // Runs the built `backprop` executable end to end (the dependency makes `swift test` build it).
         .testTarget(name: "BackpropToolTests", dependencies: ["BackpropTool", "TestSupport"]),
     ]

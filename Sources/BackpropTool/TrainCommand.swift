@@ -13,13 +13,14 @@ enum TrainCommand {
                                                   "schedule", "warmup", "clip-norm", "weight-decay"])
         let modelName = try options.string("model", default: "digits", choices: ReferenceModelChoice.names)
         let isXOR = modelName == "xor"
-        let epochs = try options.int("epochs", default: isXOR ? 2000 : MainJob.epochs, in: 1...1_000_000)
-        let batchSize = try options.int("batch-size", default: isXOR ? 4 : MainJob.batchSize, in: 1...10_000_000)
-        let lambda = try options.double("lambda", default: modelName == "digits" ? MainJob.lambda : 0, in: 0...1e6)
-        let seed = try options.seed("seed", default: isXOR ? 2 : MainJob.seed)
-        let optimizerName = try options.string("optimizer", default: isXOR ? "sgd" : "adam",
-                                               choices: OptimizerChoice.names)
-        let learningRate = try options.double("learning-rate", default: isXOR ? 2 : OptimizerChoice.defaultRate(optimizerName),
+        let defaults = ReferenceModelChoice.defaults(modelName)
+        let epochs = try options.int("epochs", default: defaults.epochs, in: 1...1_000_000)
+        let batchSize = try options.int("batch-size", default: defaults.batchSize, in: 1...10_000_000)
+        let lambda = try options.double("lambda", default: defaults.lambda, in: 0...1e6)
+        let seed = try options.seed("seed", default: defaults.seed)
+        let optimizerName = try options.string("optimizer", default: defaults.optimizer, choices: OptimizerChoice.names)
+        let learningRate = try options.double("learning-rate",
+                                              default: defaults.learningRate ?? OptimizerChoice.defaultRate(optimizerName),
                                               in: 1e-12...1e6)
         let weightDecay = try options.double("weight-decay", default: 0.01, in: 0...1e6)
         if options.string("weight-decay") != nil && optimizerName != "adamw" {
@@ -48,6 +49,9 @@ enum TrainCommand {
         let features = data.features.shape[1], classes = Swift.max(data.classCount, 2)
         if modelName == "xor" && (features != 2 || classes != 2) {
             throw ArgumentError("--model xor needs 2 features and 2 classes; the data have \(features) and \(classes)")
+        }
+        if let needed = ReferenceModelChoice.requiredFeatures(modelName), needed != features || classes > 10 {
+            throw ArgumentError("--model \(modelName) reads 8×8 images: it needs 64 features and at most 10 classes; the data have \(features) and \(classes)")
         }
         let (model, loss) = ReferenceModelChoice.make(modelName, features: features, classes: classes, seed: seed)
         // Refuse a destination that cannot be written before training, not after.

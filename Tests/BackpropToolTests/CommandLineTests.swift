@@ -123,6 +123,22 @@ struct CommandLineTests {
         #expect(mine.out.contains("training logistic (3 parameters) on 60 examples"), "\(mine.out)")
     }
 
+    @Test("train --model cnn trains DigitCNN on the bundled digits; other data shapes are refused")
+    func trainCNN() throws {
+        let r = try runBackprop(["train", "--model", "cnn", "--epochs", "1", "--quiet"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("training cnn (1898 parameters) on 1438 examples, testing on 359: adam, η = 0.01, batch 32"), "\(r.out)")
+        let accuracy = r.out.split(separator: " ").firstIndex(of: "accuracy").map { r.out.split(separator: " ")[$0 + 1] }
+        #expect(Double(accuracy?.dropLast() ?? "") ?? 0 > 70, "\(r.out)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-cnn-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("small.csv")
+        try Data("a,b,label\n0,1,0\n1,0,1\n".utf8).write(to: url)
+        let bad = try runBackprop(["train", "--model", "cnn", "--data", url.path, "--test-every", "0"])
+        #expect(bad.status == 2 && bad.err.contains("--model cnn reads 8×8 images: it needs 64 features"), "\(bad.err)")
+    }
+
     @Test("train with the other optimisers, a warm-up and cosine schedule and clipping still learns XOR",
           arguments: [["--optimizer", "adamw", "--learning-rate", "0.1", "--weight-decay", "0.001"],
                       ["--optimizer", "rmsprop", "--learning-rate", "0.05"],
