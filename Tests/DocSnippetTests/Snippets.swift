@@ -155,7 +155,17 @@ enum DocSnippets {
                                   on: training, evaluatingOn: test)
         print(evaluate(model, loss: .softmaxCrossEntropy, on: test).accuracy)
         try TrainingChart(history, title: "digits").write(to: URL(fileURLWithPath: "curves.svg"))  // the curves, as SVG
-        // Docs/GettingStarted.md:97
+        // Docs/GettingStarted.md:99
+        let smoothedCrossEntropy: (Variable<Double>, Tensor<Double>) -> Variable<Double> = { logits, labels in
+            softmaxCrossEntropy(logits: logits, labels: labels * 0.9 + 0.01)   // label smoothing, 10 classes
+        }
+        var adamW = AdamW<Double>(learningRate: 0.005, weightDecay: 0.01)
+        let steps = 3 * ((training.count + 31) / 32)
+        let scheduled = Trainer<Double>(epochs: 3, batchSize: 32, seed: 3, progress: .silent,
+                                        learningRateSchedule: .warmup(steps: 20, then: .cosine(steps: steps - 20, floor: 0.1)),
+                                        maxGradientNorm: 5)
+        _ = try scheduled.fit(model, loss: smoothedCrossEntropy, optimizer: &adamW, on: training, evaluatingOn: test)
+        // Docs/GettingStarted.md:118
         let tape = Tape<Double>()
         let x = tape.constant(test.features)
         let z1 = matmul(x, model.parameters[0].variable(on: tape)).addingBias(model.parameters[1].variable(on: tape))
@@ -166,14 +176,14 @@ enum DocSnippets {
 
         // What did the loss depend on? A Graphviz drawing of this tape:
         let dot = tape.graphviz(of: loss, naming: ["x": x, "z1": z1])   // dot -Tsvg > loss.svg
-        // Docs/GettingStarted.md:116
+        // Docs/GettingStarted.md:137
         let net = DigitClassifier(seed: 7)                       // in ReferenceModels
         let batch = test.subset(Array(0..<50))
         let agreement = compareTapeWithDeltaRule(thetas: net.thetas, inputs: batch.features,
                                                  labels: batch.oneHotLabels, lambda: 0.3)
         print(agreement)            // per layer: max ulps and relative difference of δ(l) and D(l)
         agreement.isBitwiseIdentical  // true: the fused op on m·J does the text's arithmetic, for any m
-        // Docs/GettingStarted.md:135
+        // Docs/GettingStarted.md:156
         let tape2 = Tape<Double>()
         let input = tape2.variable(test.features)                 // a variable: ∂/∂x exists
         let dx = tape2.gradient(of: model(input).sum(), wrt: [input], creatingGraph: true)[0]
