@@ -30,6 +30,18 @@ import Dispatch
 ///
 /// (zero outside the input). The input gradient and the weight gradient are its two adjoints.
 public enum Convolution2D {
+    // Note [Generic callers]: a generic caller that is not itself specialised (a layer such as
+    // `Conv2D<Scalar>` called from another module, a `Sequential` of existential layers) reaches
+    // the unspecialised body of a kernel, where every element copy of im2col goes through the
+    // scalar type's value witnesses (a call and a `memmove` per element): measured, that made
+    // LeNet-5's forward pass 60 % of its step. So each public kernel tests its scalar type —
+    // a constant in its specialisations, one comparison per call otherwise — and calls the
+    // Float or Double specialisation of its body; the arithmetic is the same code, bit for bit.
+
+    /// `value` as a `Tensor<T>`, when its scalar type is `T` (checked by the caller).
+    @inline(__always)
+    static func cast<A: TensorScalar, T: TensorScalar>(_ value: Tensor<A>, _: T.Type) -> Tensor<T> { unsafeBitCast(value, to: Tensor<T>.self) }
+
     /// Samples per im2col chunk: the col matrix stays under 2²² elements (32 MiB in Double).
     static func chunk(rows: Int, spatial: Int, samples: Int) -> Int {
         Swift.max(1, Swift.min(samples, (1 << 22) / Swift.max(rows * spatial, 1)))
@@ -136,6 +148,14 @@ public enum Convolution2D {
     /// - Complexity: O(N·O·C/G·kH·kW·H_out·W_out) time; O(chunk) scratch.
     @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     public static func forward<S>(_ x: Tensor<S>, _ w: Tensor<S>, _ g: Convolution2DGeometry) -> Tensor<S> {
+        // Note [Generic callers]
+        if S.self == Float.self { return cast(forwardKernel(cast(x, Float.self), cast(w, Float.self), g), S.self) }
+        if S.self == Double.self { return cast(forwardKernel(cast(x, Double.self), cast(w, Double.self), g), S.self) }
+        return forwardKernel(x, w, g)
+    }
+
+    /// The body of ``forward(_:_:_:)``.
+    static func forwardKernel<S: TensorScalar>(_ x: Tensor<S>, _ w: Tensor<S>, _ g: Convolution2DGeometry) -> Tensor<S> {
         let (xs, ws) = (x.shape, w.shape)
         let out = g.outputSize(height: xs[2], width: xs[3], kernel: Size2D(ws[2], ws[3]))
         let plan = Plan(n: xs[0], c: xs[1], h: xs[2], w: xs[3], o: ws[0], kh: ws[2], kw: ws[3],
@@ -170,6 +190,19 @@ public enum Convolution2D {
     @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     public static func inputGradient<S>(_ gy: Tensor<S>, _ w: Tensor<S>, _ g: Convolution2DGeometry,
                                         inputSize size: Size2D) -> Tensor<S> {
+        // Note [Generic callers]
+        if S.self == Float.self {
+            return cast(inputGradientKernel(cast(gy, Float.self), cast(w, Float.self), g, inputSize: size), S.self)
+        }
+        if S.self == Double.self {
+            return cast(inputGradientKernel(cast(gy, Double.self), cast(w, Double.self), g, inputSize: size), S.self)
+        }
+        return inputGradientKernel(gy, w, g, inputSize: size)
+    }
+
+    /// The body of ``inputGradient(_:_:_:inputSize:)``.
+    static func inputGradientKernel<S: TensorScalar>(_ gy: Tensor<S>, _ w: Tensor<S>, _ g: Convolution2DGeometry,
+                                                     inputSize size: Size2D) -> Tensor<S> {
         let (ys, ws) = (gy.shape, w.shape)
         let plan = Plan(n: ys[0], c: ws[1] * g.groups, h: size.height, w: size.width, o: ws[0], kh: ws[2], kw: ws[3],
                         ho: ys[2], wo: ys[3], g: g)
@@ -203,6 +236,19 @@ public enum Convolution2D {
     @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     public static func weightGradient<S>(_ x: Tensor<S>, _ gy: Tensor<S>, _ g: Convolution2DGeometry,
                                          kernel: Size2D) -> Tensor<S> {
+        // Note [Generic callers]
+        if S.self == Float.self {
+            return cast(weightGradientKernel(cast(x, Float.self), cast(gy, Float.self), g, kernel: kernel), S.self)
+        }
+        if S.self == Double.self {
+            return cast(weightGradientKernel(cast(x, Double.self), cast(gy, Double.self), g, kernel: kernel), S.self)
+        }
+        return weightGradientKernel(x, gy, g, kernel: kernel)
+    }
+
+    /// The body of ``weightGradient(_:_:_:kernel:)``.
+    static func weightGradientKernel<S: TensorScalar>(_ x: Tensor<S>, _ gy: Tensor<S>, _ g: Convolution2DGeometry,
+                                                      kernel: Size2D) -> Tensor<S> {
         let (xs, ys) = (x.shape, gy.shape)
         let plan = Plan(n: xs[0], c: xs[1], h: xs[2], w: xs[3], o: ys[1], kh: kernel.height, kw: kernel.width,
                         ho: ys[2], wo: ys[3], g: g)
