@@ -39,6 +39,7 @@ extension Report {
         Our code is compiled for baseline x86-64 (no `unsafeFlags`, so no `-mavx2`/`-mfma`): **SSE2 only**,
         128-bit vectors, separate multiply and add. NumPy's OpenBLAS picks AVX2/AVX-512 FMA kernels at run time.
         NumPy: \(numpyAvailable ? "measured with `\(peersDirectory ?? "")`" : "not available, comparisons skipped").
+        PyTorch eager: \(torchPython.map { "measured with `\($0)`" } ?? "not available, comparisons skipped").
 
         ![GEMM GFLOP/s](performance.svg)
 
