@@ -65,6 +65,7 @@ func torchStep(_ parameters: [Parameter<Float>], x: Tensor<Float>, labels: [Int]
     }
 }
 
+/// cnn8: [64, 1, 8, 8] → conv 1→8 3×3 pad 1, relu, pool 2 → conv 8→16 3×3 pad 1, relu, pool 2 → dense 64→10.
 func cnn8Net() -> TorchNet {
     var g = SeededGenerator(seed: 51)
     let c1 = Conv2D<Float>(inputChannels: 1, outputChannels: 8, kernelSize: 3, padding: 1, using: &g)
@@ -79,6 +80,7 @@ func cnn8Net() -> TorchNet {
     })
 }
 
+/// lenet5: [64, 1, 28, 28] → conv 1→6 5×5 pad 2, relu, pool → conv 6→16 5×5, relu, pool → 400→120→84→10.
 func lenet5Net() -> TorchNet {
     var g = SeededGenerator(seed: 61)
     let c1 = Conv2D<Float>(inputChannels: 1, outputChannels: 6, kernelSize: 5, padding: 2, using: &g)
@@ -93,6 +95,7 @@ func lenet5Net() -> TorchNet {
     })
 }
 
+/// lstm: [64, 32, 16] → one LSTM layer, hidden 128 (gates i, f, g, o; both biases) → last h → dense 128→10.
 func lstmNet() -> TorchNet {
     let (batch, steps, features, hidden) = (64, 32, 16, 128)
     var g = SeededGenerator(seed: 71)
