@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "ReferenceModels", dependencies: ["Backprop"], path: "Models"),
         .executableTarget(name: "BackpropTool", dependencies: ["Backprop", "ReferenceModels"]),
         // Release-mode benchmarks (swift run -c release Benchmarks); not part of any product.
-        .executableTarget(name: "Benchmarks", dependencies: ["Tensors", "Autodiff"]),
+        .executableTarget(name: "Benchmarks", dependencies: ["Tensors", "Autodiff", "NeuralNetworks"]),
         // What the test targets share (an XML reader for the SVG tests); not part of any product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),

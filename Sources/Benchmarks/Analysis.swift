@@ -22,6 +22,13 @@ extension Report {
             }
         }
         if ceilings.isEmpty { ceilings = "| – | – | – | – | – | – |\n" }
+        var torchLines = ""
+        for r in torchSteps where r.net == "lstm" {
+            torchLines += String(format: "%d thread%@: ours %.1f GFLOP/s", r.threads, (r.threads == 1 ? "" : "s") as NSString, 0.872 / (r.msBest * 1e-3))
+            if let t = r.torchBest { torchLines += String(format: ", PyTorch %.1f GFLOP/s", 0.872 / (t * 1e-3)) }
+            torchLines += "; "
+        }
+        if torchLines.isEmpty { torchLines = "not measured in this run; " }
         let chainLine = chain.map { String(format: "%.0f ns/op", $0.nsPerOp) } ?? "–"
         return """
         ## What limits the figures
@@ -102,6 +109,49 @@ extension Report {
         steps are GEMM-bound: callgrind puts 88 % of the 400-25-10 step's instructions in the GEMM kernel
         and about 5 % in `exp`/`log1p`.
 
+        ### Convolutional and recurrent steps (torch_steps.py)
+
+        Profiled with `perf record -g .build/release/Benchmarks --profile-lenet5` (and `--profile-cnn8`,
+        `--profile-lstm`: 20–200 steps of one network, nothing else). The first profile of LeNet-5 put
+        **62 % of the step in the forward pass**, and almost none of it in arithmetic: `Conv2D` and
+        `MaxPool2D` are generic classes, so a call from another module ran their unspecialised bodies
+        and, through them, the unspecialised convolution and max-pool kernels, where every element copy
+        of im2col went through the scalar type's value witnesses (`initializeWithCopy` and a `memmove` per
+        Float: 28 % of the samples). Three changes, measured at one thread on this shared machine (best
+        of 7, ms per step; the PyTorch figures of the same runs were 1.6–2.6, 12.5–16 and 18–22 ms):
+
+        | change | cnn8 | lenet5 | lstm |
+        | --- | ---: | ---: | ---: |
+        | first measurement | 5.5–5.7 | 60–70 | 50–55 |
+        | the public convolution and max-pool kernels call their Float/Double specialisations from a generic caller (Note [Generic callers]); the layers' `callAsFunction` and `Activation` are `@_specialize(exported: true)` for Float and Double | 3.3 | 26.5 | 56 |
+        | im2col/col2im compute each tap's valid output columns once (a `memcpy` per row at stride 1, then the zero padding) instead of testing bounds per element; im2col's and the GEMM's scratch buffers are not zeroed first | 1.9 | 18.2 | 51 |
+
+        The results are the same bits (the first losses printed are unchanged; im2col and col2im are
+        copies and the same additions in the same order). What limits each ratio now:
+
+        - **lenet5** is GEMM-bound: about half of the step's samples are in the GEMM kernel and its packing,
+          the rest im2col/col2im (≈ 9 %), the gather/scatter between NCHW and the GEMM's [O, N·H·W] layout
+          and tensor copies (`memmove` ≈ 9 %), max pooling (≈ 4 %), the ReLUs and the bias add and its sum
+          (≈ 8 %). The products are skinny — conv1's forward is [6, 25]·[25, 50 176] and its weight
+          gradient [6, 50 176]·[50 176, 25] (150 outputs, so one thread by the GEMM's rule, and 6 of the
+          tile's 8 rows) — and run on SSE2 where PyTorch runs oneDNN's AVX-512 kernels; the GEMM ceiling
+          above applies. Two threads help little here: the chunks are small and the machine is shared.
+        - **cnn8** is small (≈ 5 MFLOP per step): tape records, allocation and the kernels' fixed costs
+          matter as much as arithmetic; it is at or near PyTorch's time, whose eager per-op dispatch
+          costs about as much.
+        - **lstm** is GEMM-bound and inherits the ceiling directly: per time step the forward pass does
+          [64, 16]·[16, 512] and [64, 128]·[128, 512], the backward pass h̄ = z̄·W_hhᵀ, W̄_hh += hᵀ·z̄ and
+          W̄_ih += x_tᵀ·z̄: ≈ 436 M multiply-adds, 0.872 GFLOP per step. That gives \(torchLines)the
+          element-wise gates (`sigmoid`, `tanh`: `expm1f`/`expf`/`tanhf` from libm one element at a
+          time, ≈ 12 %) and the small per-step tensors make up the rest. PyTorch's CPU LSTM batches
+          the input projection of all time steps into one product and runs AVX-512 FMA kernels; the
+          step here is written with primitive ops (NeuralNetworks has no LSTM layer yet), so it
+          records 32 separate input products — the same flops, smaller GEMMs.
+
+        Not done (left for a follow-up): writing the forward GEMM's rows straight into y's NCHW layout
+        per sample (no scatter), a bias fused into the forward GEMM's store, and the transposed
+        orientation (colᵀ·Wᵀ, N·H·W rows) that would let conv1's skinny products use both threads.
+
         ### Tape overhead (scalar chain: \(chainLine))
 
         Measured with `valgrind --tool=callgrind .build/release/Benchmarks --profile-chain` (20 chains of
@@ -177,7 +227,10 @@ extension Report {
           `--write-docs` for this page and the chart). NumPy runs as a child process in the same run:
           `numpy_gemm.py` with `OPENBLAS_NUM_THREADS` = the thread count of the row, run for each
           (dtype, n, threads) just before ours so that both see the same load, `numpy_mlp.py` with
-          OpenBLAS's default threads, like our default `Parallelism.threads`.
+          OpenBLAS's default threads, like our default `Parallelism.threads`. PyTorch eager runs
+          `torch_steps.py` (found as `$BACKPROP_TORCH_PYTHON`, else `python3`/`python` on PATH that imports
+          torch; skipped with a note when there is none, as on CI) with `PEERS_THREADS` = the row's
+          thread count, once per thread count, just before our three steps at that count.
         - Timing as in the peers: two warm-up calls, an inner repetition count that lasts 0.1–0.3 s, best
           (and median) of 3–7 samples. Ratios use best against best.
         - GEMM flops are 2n³ for C = A·B on both sides; ours is called through the public

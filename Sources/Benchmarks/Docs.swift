@@ -39,6 +39,7 @@ extension Report {
         Our code is compiled for baseline x86-64 (no `unsafeFlags`, so no `-mavx2`/`-mfma`): **SSE2 only**,
         128-bit vectors, separate multiply and add. NumPy's OpenBLAS picks AVX2/AVX-512 FMA kernels at run time.
         NumPy: \(numpyAvailable ? "measured with `\(peersDirectory ?? "")`" : "not available, comparisons skipped").
+        PyTorch eager: \(torchPython.map { "measured with `\($0)`" } ?? "not available, comparisons skipped").
 
         ![GEMM GFLOP/s](performance.svg)
 
@@ -83,6 +84,31 @@ extension Report {
                         r.layers.map(String.init).joined(separator: "-") as NSString, r.batch, r.dtype as NSString,
                         milliseconds(r.msBest) as NSString)
                 + np + String(format: " | %.4f | ", r.firstLoss) + nl + " |\n"
+        }
+        s += "\n## Convolutional and recurrent steps against PyTorch\n\n"
+        s += "One full step (forward, mean softmax cross-entropy, backward, SGD lr 0.01 in place) of the three networks of\n"
+        s += "`torch_steps.py`, Float, batch 64, a fresh tape per step (`Sources/Benchmarks/TorchBench.swift`). PyTorch eager runs\n"
+        s += "as a child process in the same run, just before ours, with `PEERS_THREADS` = the row's thread count"
+        s += torchPython.map { " (`\($0)`)" } ?? ""
+        s += ".\n"
+        s += "cnn8 and lenet5 use the public `Conv2D`, `MaxPool2D` and `Dense` layers; the LSTM step is written with the\n"
+        s += "primitive ops an LSTM layer records (per time step `matmul` [64, 16]·[16, 512] and [64, 128]·[128, 512],\n"
+        s += "both biases, `split` into PyTorch's gates i, f, g, o, `sigmoid`, `tanh`), since NeuralNetworks has no LSTM\n"
+        s += "layer yet. Data and initial values are our own seeded draws from PyTorch's distributions (±1/√fanIn), so\n"
+        s += "the first losses agree only roughly; every step is checked to change every parameter.\n\n"
+        if torchSteps.isEmpty || torchSteps.allSatisfy({ $0.torchBest == nil }) {
+            s += "PyTorch was not available in this run (set `BACKPROP_TORCH_PYTHON` to a python with torch): ours only.\n\n"
+        }
+        s += "| net | input | threads | ms best (median) | PyTorch ms best (median) | ratio (≤ 1 faster) | first loss | PyTorch loss0 |\n"
+        s += "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        for r in torchSteps {
+            let theirs = r.torchBest.map { milliseconds($0) + " (" + milliseconds(r.torchMedian!) + ")" } ?? "–"
+            let input: String = r.input.map(String.init).joined(separator: ", ")
+            let ours: String = milliseconds(r.msBest) + " (" + milliseconds(r.msMedian) + ")"
+            let ratio: String = r.ratio.map { String(format: "%.2f", $0) } ?? "–"
+            let loss0: String = r.torchFirstLoss.map { String(format: "%.4f", $0) } ?? "–"
+            let row: String = "| \(r.net) | [\(input)] | \(r.threads) | \(ours) | \(theirs) | \(ratio) | "
+            s += row + String(format: "%.4f", r.firstLoss) + " | \(loss0) |\n"
         }
         s += "\n## Tape overhead\n\n"
         if let c = chain {

@@ -90,3 +90,50 @@ struct Peers {
         return out
     }
 }
+
+/// Runs `torch_steps.py` from the peers folder with a python that imports torch:
+/// `$BACKPROP_TORCH_PYTHON` if set, then `python3` and `python` as the shell would find them
+/// (first on PATH). Absent torch (as on CI), every comparison is skipped with a message.
+struct TorchPeer {
+    let directory: String?
+    let python: String?
+    var available: Bool { directory != nil && python != nil }
+    var whyUnavailable: String {
+        if directory == nil { return "no peers folder with torch_steps.py (tried ../shared/peers and $BACKPROP_PEERS)" }
+        if python == nil { return "no python with torch (tried $BACKPROP_TORCH_PYTHON, then python3 and python on PATH)" }
+        return ""
+    }
+
+    init(peersDirectory: String?) {
+        let fm = FileManager.default
+        directory = peersDirectory.flatMap { fm.fileExists(atPath: $0 + "/torch_steps.py") ? $0 : nil }
+        let env = ProcessInfo.processInfo.environment
+        var candidates: [String] = []
+        if let p = env["BACKPROP_TORCH_PYTHON"], !p.isEmpty { candidates.append(p) }
+        for dir in (env["PATH"] ?? "").split(separator: ":") { candidates += ["\(dir)/python3", "\(dir)/python"] }
+        var found: String? = nil
+        if directory != nil {
+            for p in candidates where fm.isExecutableFile(atPath: p) {
+                if Peers.run(p, ["-c", "import torch"], env: [:]) != nil { found = p; break }
+            }
+        }
+        python = found
+    }
+
+    /// PyTorch's figures per net at `threads`: (ms best, ms median, first loss).
+    func steps(threads: Int, quick: Bool) -> [String: (best: Double, median: Double, firstLoss: Double)] {
+        guard let directory, let python else { return [:] }
+        var args = [directory + "/torch_steps.py"]
+        if quick { args += ["--reps", "3", "--min-time", "0.05"] }
+        guard let text = Peers.run(python, args, env: ["PEERS_THREADS": String(threads), "OMP_NUM_THREADS": String(threads)])
+        else { return [:] }
+        var out: [String: (Double, Double, Double)] = [:]
+        for line in text.split(separator: "\n") {
+            guard let r = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let net = r["net"] as? String, let b = r["ms_min"] as? Double, let m = r["ms_median"] as? Double,
+                  let l = r["loss0"] as? Double else { continue }
+            out[net] = (b, m, l)
+        }
+        return out
+    }
+}

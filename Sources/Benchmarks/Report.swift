@@ -59,6 +59,24 @@ struct Log {
         print(String(format: "  %@ %@ %5d  %@ ", pad(r.net, -7) as NSString, pad(layers, -15) as NSString, r.batch,
                      pad(r.dtype, -8) as NSString) + pad(milliseconds(r.msBest), 9) + " " + np + "                " + loss)
     }
+    func torchStep(_ r: TorchStepResult) {
+        section("torch", "Convolutional and recurrent steps (torch_steps.py: forward, loss, backward, SGD), Float\n  net     input            threads  ms best (median)   PyTorch ms best (median)   ratio (≤1 is faster)  first loss (PyTorch)")
+        if json {
+            var o: [String: Any] = ["bench": "torch_step", "impl": "backprop", "net": r.net, "input": r.input, "threads": r.threads,
+                                    "dtype": "float32", "ms_best": r.msBest, "ms_median": r.msMedian, "first_loss": r.firstLoss,
+                                    "updates": r.updates]
+            if let b = r.torchBest, let m = r.torchMedian { o["torch_ms_best"] = b; o["torch_ms_median"] = m; o["ratio"] = r.ratio! }
+            if let l = r.torchFirstLoss { o["torch_loss0"] = l }
+            return emit(o)
+        }
+        let input = "[" + r.input.map(String.init).joined(separator: ", ") + "]"
+        let ours = pad(milliseconds(r.msBest), 9) + " (" + milliseconds(r.msMedian) + ")"
+        let theirs = r.torchBest.map { pad(milliseconds($0), 9) + " (" + milliseconds(r.torchMedian!) + ")" } ?? "–"
+        let ratio = r.ratio.map { String(format: "%6.2f", $0) } ?? "     –"
+        let loss = String(format: "%.4f", r.firstLoss) + (r.torchFirstLoss.map { String(format: " (%.4f)", $0) } ?? "")
+        print("  " + pad(r.net, -7) + " " + pad(input, -16) + " " + pad(String(r.threads), 7) + "  " + pad(ours, -18) + " "
+              + pad(theirs, -26) + " " + pad(ratio, -21) + " " + loss + (r.updates ? "" : "  (NO UPDATE)"))
+    }
     func chain(_ c: ChainResult) {
         section("chain", "Tape overhead: scalar chain y ← y·c + d (rank-0 Double)")
         if json { return emit(["bench": "scalar_chain", "ops": c.ops, "ns_per_op": c.nsPerOp,
@@ -85,6 +103,8 @@ struct Report {
     var peaks: [PeakResult] = []
     var gemm: [GEMMResult] = []
     var training: [TrainResult] = []
+    var torchSteps: [TorchStepResult] = []
+    var torchPython: String? = nil
     var chain: ChainResult? = nil
     var reverse: [ReverseResult] = []
     var higher: HigherOrderResult? = nil
@@ -135,6 +155,13 @@ struct Report {
             if r.net == "xor" {
                 rows.append(("xor (2-2-1) step ≥ 5× faster than NumPy", String(format: "%.1f× faster", 1 / ratio), 1 / ratio >= 5))
             }
+        }
+        for r in torchSteps {
+            let label = "\(r.net) step ≤ 1.0× PyTorch eager's, \(r.threads) thread\(r.threads == 1 ? "" : "s")"
+            if !r.updates { rows.append((label, "the step did not update every parameter, or its loss is not finite", false)); continue }
+            guard let ratio = r.ratio, let theirs = r.torchBest else { rows.append((label, "PyTorch not measured", nil)); continue }
+            rows.append((label, String(format: "%.2f× (%@ ms vs %@ ms)", ratio, milliseconds(r.msBest) as NSString, milliseconds(theirs) as NSString),
+                         ratio <= 1.0))
         }
         if let c = chain {
             rows.append(("scalar chain ≤ 100 ns/op, forward + reverse", String(format: "%.0f ns/op", c.nsPerOp), c.nsPerOp <= 100))

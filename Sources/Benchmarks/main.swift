@@ -31,6 +31,13 @@ if arguments.contains("--profile-xor") {
     for _ in 0..<2000 { blackHole(net.step(&net)) }
     exit(0)
 }
+// --profile-cnn8, --profile-lenet5, --profile-lstm: only one torch_steps.py network's step,
+// repeated, for callgrind (or `--profile-… N` steps under perf).
+for (name, make) in torchNets where arguments.contains("--profile-\(name)") {
+    let net = make()
+    for _ in 0..<(name == "cnn8" ? 200 : 20) { blackHole(net.step()) }
+    exit(0)
+}
 // --shapes: GFLOP/s of the training steps' products (development aid).
 if arguments.contains("--shapes") {
     func run<S: TensorScalar>(_: S.Type, _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int) {
@@ -67,12 +74,12 @@ if arguments.contains("--profile-mnist") {
     for _ in 0..<20 { blackHole(net.step(&net)) }
     exit(0)
 }
-for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help"].contains(a) {
+for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help", "--torch"].contains(a) {
     FileHandle.standardError.write(Data("unknown option \(a)\n".utf8))
     exit(2)
 }
 if arguments.contains("--help") {
-    print("usage: Benchmarks [--quick] [--json] [--write-docs]")
+    print("usage: Benchmarks [--quick] [--json] [--write-docs] [--torch]   (--torch: only the PyTorch steps)")
     exit(0)
 }
 let quick = arguments.contains("--quick")
@@ -85,6 +92,30 @@ let peers = Peers()
 if !peers.available { log.note("NumPy comparison skipped: \(peers.whyUnavailable)") }
 report.numpyAvailable = peers.available
 report.peersDirectory = peers.directory
+let torch = TorchPeer(peersDirectory: peers.directory)
+if !torch.available { log.note("PyTorch comparison skipped: \(torch.whyUnavailable)") }
+report.torchPython = torch.python
+
+/// The torch_steps.py networks at 1 thread and all threads; for each thread count PyTorch runs
+/// just before ours, so that both see the same load.
+@MainActor func runTorchSteps() {
+    for t in Set([1, allThreads]).sorted() {
+        let theirs = torch.available ? torch.steps(threads: t, quick: quick) : [:]
+        for (name, make) in torchNets {
+            var r = benchTorchNet(make, threads: t, quick: quick)
+            if let p = theirs[name] { (r.torchBest, r.torchMedian, r.torchFirstLoss) = (p.best, p.median, p.firstLoss) }
+            if !r.updates { log.note("\(name): the first step left a parameter unchanged or gave a non-finite loss") }
+            report.torchSteps.append(r)
+            log.torchStep(r)
+        }
+    }
+    Parallelism.threads = allThreads
+}
+if arguments.contains("--torch") {
+    runTorchSteps()
+    print(report.summary())
+    exit(0)
+}
 
 // Peak: SSE2 mul+add (Note [Peak loop]).
 for dtype in ["float32", "float64"] {
@@ -122,6 +153,9 @@ for var r in benchTraining(quick: quick) {
     report.training.append(r)
     log.train(r)
 }
+
+// Convolutional and recurrent steps against PyTorch eager.
+runTorchSteps()
 
 // Tape overhead.
 let chain = benchScalarChain(quick: quick)

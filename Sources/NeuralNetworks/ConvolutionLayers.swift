@@ -47,6 +47,7 @@ public final class Conv2D<Scalar: TensorScalar>: Layer {
     }
 
     /// y = conv2d(x, W) + b, recorded.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func callAsFunction(_ x: Variable<Scalar>) -> Variable<Scalar> {
         conv2d(x, weight.variable(on: x.tape), bias: bias?.variable(on: x.tape), stride: stride, padding: padding,
                dilation: dilation, groups: groups)
@@ -71,6 +72,7 @@ public final class MaxPool2D<Scalar: TensorScalar>: Layer {
     }
 
     /// y = max over each window of x, recorded.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func callAsFunction(_ x: Variable<Scalar>) -> Variable<Scalar> {
         x.maxPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
     }
@@ -94,6 +96,7 @@ public final class AvgPool2D<Scalar: TensorScalar>: Layer {
     }
 
     /// y = the mean of each window of x, recorded.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func callAsFunction(_ x: Variable<Scalar>) -> Variable<Scalar> {
         x.avgPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
     }
@@ -108,6 +111,7 @@ public final class GlobalAveragePool2D<Scalar: TensorScalar>: Layer {
     public init() {}
 
     /// y[n, c] = mean over h, w of x[n, c, h, w], recorded.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func callAsFunction(_ x: Variable<Scalar>) -> Variable<Scalar> { x.globalAveragePool2d() }
 
     /// None.

@@ -67,6 +67,7 @@ public enum Activation: Sendable, Equatable {
     case softmax
 
     /// Applies g, recording it on the tape.
+    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     public func callAsFunction<S>(_ z: Variable<S>) -> Variable<S> {
         switch self {
         case .identity: z
@@ -113,11 +114,13 @@ public final class Dense<Scalar: TensorScalar>: Layer {
     }
 
     /// z = x·W + b, recorded (the pre-activation, whose adjoint is the text's δ up to sign and scale).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func preactivation(_ x: Variable<Scalar>) -> Variable<Scalar> {
         matmul(x, weight.variable(on: x.tape)).addingBias(bias.variable(on: x.tape))
     }
 
     /// a = g(x·W + b).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func callAsFunction(_ x: Variable<Scalar>) -> Variable<Scalar> { activation(preactivation(x)) }
 
     /// W and b.

@@ -30,6 +30,18 @@ import Dispatch
 ///
 /// (zero outside the input). The input gradient and the weight gradient are its two adjoints.
 public enum Convolution2D {
+    // Note [Generic callers]: a generic caller that is not itself specialised (a layer such as
+    // `Conv2D<Scalar>` called from another module, a `Sequential` of existential layers) reaches
+    // the unspecialised body of a kernel, where every element copy of im2col goes through the
+    // scalar type's value witnesses (a call and a `memmove` per element): measured, that made
+    // LeNet-5's forward pass 60 % of its step. So each public kernel tests its scalar type —
+    // a constant in its specialisations, one comparison per call otherwise — and calls the
+    // Float or Double specialisation of its body; the arithmetic is the same code, bit for bit.
+
+    /// `value` as a `Tensor<T>`, when its scalar type is `T` (checked by the caller).
+    @inline(__always)
+    static func cast<A: TensorScalar, T: TensorScalar>(_ value: Tensor<A>, _: T.Type) -> Tensor<T> { unsafeBitCast(value, to: Tensor<T>.self) }
+
     /// Samples per im2col chunk: the col matrix stays under 2²² elements (32 MiB in Double).
     static func chunk(rows: Int, spatial: Int, samples: Int) -> Int {
         Swift.max(1, Swift.min(samples, (1 << 22) / Swift.max(rows * spatial, 1)))
@@ -52,6 +64,13 @@ public enum Convolution2D {
         init(_ value: T) { self.value = value }
     }
 
+    /// A scratch buffer of `count` scalars left uninitialised: every use below (im2col, gather,
+    /// a non-accumulating GEMM) writes each element it later reads, so zeroing it first was a
+    /// wasted pass (≈ 5 % of LeNet-5's step in `memset`).
+    static func scratch<S: TensorScalar>(_ count: Int) -> [S] {
+        [S](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// The sizes of one convolution.
     struct Plan {
         let n: Int, c: Int, h: Int, w: Int, o: Int, kh: Int, kw: Int, ho: Int, wo: Int
@@ -62,25 +81,41 @@ public enum Convolution2D {
         var spatial: Int { ho * wo }
         var chunk: Int { Convolution2D.chunk(rows: c * taps, spatial: spatial, samples: n) }
 
+        /// The output columns j whose input column j·s − l + q·d falls inside 0..<w, for the tap
+        /// column q: one contiguous range (the rest read padding).
+        func validColumns(_ q: Int) -> Range<Int> {
+            func ceilDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
+            let shift = q * g.dilation.width - g.left, sw = g.stride.width
+            let lo = Swift.min(wo, Swift.max(0, ceilDiv(-shift, sw)))
+            return lo..<Swift.max(lo, Swift.min(wo, ceilDiv(w - shift, sw)))
+        }
+
         /// col[(c, p, q), (s, i, j)] = x[n0 + s, c, i·s − t + p·d, j·s − l + q·d], 0 outside.
+        ///
+        /// Each output row is zeros, then the valid columns (one `memcpy` at stride 1), then zeros:
+        /// the bounds are computed once per tap instead of tested per element.
         func im2col<S: TensorScalar>(_ x: UnsafePointer<S>, _ n0: Int, _ count: Int, _ col: UnsafeMutablePointer<S>) {
             let cols = count * spatial
             Convolution2D.split(c * taps, work: c * taps * cols) { rows in
                 for r in rows {
                     let ch = r / taps, p = (r % taps) / kw, q = r % kw
+                    let valid = validColumns(q), shift = q * g.dilation.width - g.left, sw = g.stride.width
                     var out = col + r * cols
                     for s in 0..<count {
                         let plane = x + ((n0 + s) * c + ch) * h * w
                         for i in 0..<ho {
                             let hi = i * g.stride.height - g.top + p * g.dilation.height
-                            if hi < 0 || hi >= h {
+                            if hi < 0 || hi >= h || valid.isEmpty {
                                 out.update(repeating: 0, count: wo)
                             } else {
-                                let row = plane + hi * w
-                                for j in 0..<wo {
-                                    let wj = j * g.stride.width - g.left + q * g.dilation.width
-                                    out[j] = wj >= 0 && wj < w ? row[wj] : 0
+                                let row = plane + hi * w + shift
+                                out.update(repeating: 0, count: valid.lowerBound)
+                                if sw == 1 {
+                                    (out + valid.lowerBound).update(from: row + valid.lowerBound, count: valid.count)
+                                } else {
+                                    for j in valid { out[j] = row[j * sw] }
                                 }
+                                (out + valid.upperBound).update(repeating: 0, count: wo - valid.upperBound)
                             }
                             out += wo
                         }
@@ -97,16 +132,18 @@ public enum Convolution2D {
                 for ch in channels {
                     for t in 0..<taps {
                         let p = t / kw, q = t % kw
+                        let valid = validColumns(q), shift = q * g.dilation.width - g.left, sw = g.stride.width
                         var src = col + (ch * taps + t) * cols
                         for s in 0..<count {
                             let plane = x + ((n0 + s) * c + ch) * h * w
                             for i in 0..<ho {
                                 let hi = i * g.stride.height - g.top + p * g.dilation.height
                                 if hi >= 0 && hi < h {
-                                    let row = plane + hi * w
-                                    for j in 0..<wo {
-                                        let wj = j * g.stride.width - g.left + q * g.dilation.width
-                                        if wj >= 0 && wj < w { row[wj] += src[j] }
+                                    let row = plane + hi * w + shift
+                                    if sw == 1 {
+                                        for j in valid { row[j] += src[j] }
+                                    } else {
+                                        for j in valid { row[j * sw] += src[j] }
                                     }
                                 }
                                 src += wo
@@ -136,14 +173,22 @@ public enum Convolution2D {
     /// - Complexity: O(N·O·C/G·kH·kW·H_out·W_out) time; O(chunk) scratch.
     @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     public static func forward<S>(_ x: Tensor<S>, _ w: Tensor<S>, _ g: Convolution2DGeometry) -> Tensor<S> {
+        // Note [Generic callers]
+        if S.self == Float.self { return cast(forwardKernel(cast(x, Float.self), cast(w, Float.self), g), S.self) }
+        if S.self == Double.self { return cast(forwardKernel(cast(x, Double.self), cast(w, Double.self), g), S.self) }
+        return forwardKernel(x, w, g)
+    }
+
+    /// The body of ``forward(_:_:_:)``.
+    static func forwardKernel<S: TensorScalar>(_ x: Tensor<S>, _ w: Tensor<S>, _ g: Convolution2DGeometry) -> Tensor<S> {
         let (xs, ws) = (x.shape, w.shape)
         let out = g.outputSize(height: xs[2], width: xs[3], kernel: Size2D(ws[2], ws[3]))
         let plan = Plan(n: xs[0], c: xs[1], h: xs[2], w: xs[3], o: ws[0], kh: ws[2], kw: ws[3],
                         ho: out.height, wo: out.width, g: g)
         var y = Tensor<S>.zeroedStorage(count: plan.n * plan.o * plan.spatial)
         let chunk = plan.chunk, k = plan.cg * plan.taps
-        var col = [S](repeating: 0, count: plan.c * plan.taps * chunk * plan.spatial)
-        var buf = [S](repeating: 0, count: plan.o * chunk * plan.spatial)
+        var col: [S] = scratch(plan.c * plan.taps * chunk * plan.spatial)
+        var buf: [S] = scratch(plan.o * chunk * plan.spatial)
         x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in y.withUnsafeMutableBufferPointer { py in
             col.withUnsafeMutableBufferPointer { pc in buf.withUnsafeMutableBufferPointer { pb in
                 guard let x = px.baseAddress, let w = pw.baseAddress, let y = py.baseAddress,
@@ -170,13 +215,26 @@ public enum Convolution2D {
     @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     public static func inputGradient<S>(_ gy: Tensor<S>, _ w: Tensor<S>, _ g: Convolution2DGeometry,
                                         inputSize size: Size2D) -> Tensor<S> {
+        // Note [Generic callers]
+        if S.self == Float.self {
+            return cast(inputGradientKernel(cast(gy, Float.self), cast(w, Float.self), g, inputSize: size), S.self)
+        }
+        if S.self == Double.self {
+            return cast(inputGradientKernel(cast(gy, Double.self), cast(w, Double.self), g, inputSize: size), S.self)
+        }
+        return inputGradientKernel(gy, w, g, inputSize: size)
+    }
+
+    /// The body of ``inputGradient(_:_:_:inputSize:)``.
+    static func inputGradientKernel<S: TensorScalar>(_ gy: Tensor<S>, _ w: Tensor<S>, _ g: Convolution2DGeometry,
+                                                     inputSize size: Size2D) -> Tensor<S> {
         let (ys, ws) = (gy.shape, w.shape)
         let plan = Plan(n: ys[0], c: ws[1] * g.groups, h: size.height, w: size.width, o: ws[0], kh: ws[2], kw: ws[3],
                         ho: ys[2], wo: ys[3], g: g)
         var x = [S](repeating: 0, count: plan.n * plan.c * plan.h * plan.w)
         let chunk = plan.chunk, k = plan.cg * plan.taps
-        var col = [S](repeating: 0, count: plan.c * plan.taps * chunk * plan.spatial)
-        var buf = [S](repeating: 0, count: plan.o * chunk * plan.spatial)
+        var col: [S] = scratch(plan.c * plan.taps * chunk * plan.spatial)
+        var buf: [S] = scratch(plan.o * chunk * plan.spatial)
         gy.withUnsafeBufferPointer { py in w.withUnsafeBufferPointer { pw in x.withUnsafeMutableBufferPointer { px in
             col.withUnsafeMutableBufferPointer { pc in buf.withUnsafeMutableBufferPointer { pb in
                 guard let gy = py.baseAddress, let w = pw.baseAddress, let x = px.baseAddress,
@@ -203,13 +261,26 @@ public enum Convolution2D {
     @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
     public static func weightGradient<S>(_ x: Tensor<S>, _ gy: Tensor<S>, _ g: Convolution2DGeometry,
                                          kernel: Size2D) -> Tensor<S> {
+        // Note [Generic callers]
+        if S.self == Float.self {
+            return cast(weightGradientKernel(cast(x, Float.self), cast(gy, Float.self), g, kernel: kernel), S.self)
+        }
+        if S.self == Double.self {
+            return cast(weightGradientKernel(cast(x, Double.self), cast(gy, Double.self), g, kernel: kernel), S.self)
+        }
+        return weightGradientKernel(x, gy, g, kernel: kernel)
+    }
+
+    /// The body of ``weightGradient(_:_:_:kernel:)``.
+    static func weightGradientKernel<S: TensorScalar>(_ x: Tensor<S>, _ gy: Tensor<S>, _ g: Convolution2DGeometry,
+                                                      kernel: Size2D) -> Tensor<S> {
         let (xs, ys) = (x.shape, gy.shape)
         let plan = Plan(n: xs[0], c: xs[1], h: xs[2], w: xs[3], o: ys[1], kh: kernel.height, kw: kernel.width,
                         ho: ys[2], wo: ys[3], g: g)
         let chunk = plan.chunk, k = plan.cg * plan.taps
         var wbar = Tensor<S>.zeroedStorage(count: plan.o * k)
-        var col = [S](repeating: 0, count: plan.c * plan.taps * chunk * plan.spatial)
-        var buf = [S](repeating: 0, count: plan.o * chunk * plan.spatial)
+        var col: [S] = scratch(plan.c * plan.taps * chunk * plan.spatial)
+        var buf: [S] = scratch(plan.o * chunk * plan.spatial)
         x.withUnsafeBufferPointer { px in gy.withUnsafeBufferPointer { py in wbar.withUnsafeMutableBufferPointer { pw in
             col.withUnsafeMutableBufferPointer { pc in buf.withUnsafeMutableBufferPointer { pb in
                 guard let x = px.baseAddress, let gy = py.baseAddress, let wbar = pw.baseAddress,

@@ -64,6 +64,20 @@ extension Tensor {
     /// - Complexity: O(N·C·H_out·W_out·kH·kW).
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func maxPooled(_ g: Pool2DGeometry) -> (values: Tensor, positions: [Int]) {
+        // Note [Generic callers]
+        if Scalar.self == Float.self {
+            let r = Convolution2D.cast(self, Float.self).maxPooledKernel(g)
+            return (Convolution2D.cast(r.values, Scalar.self), r.positions)
+        }
+        if Scalar.self == Double.self {
+            let r = Convolution2D.cast(self, Double.self).maxPooledKernel(g)
+            return (Convolution2D.cast(r.values, Scalar.self), r.positions)
+        }
+        return maxPooledKernel(g)
+    }
+
+    /// The body of ``maxPooled(_:)``.
+    func maxPooledKernel(_ g: Pool2DGeometry) -> (values: Tensor, positions: [Int]) {
         let out = g.outputSize(height: shape[2], width: shape[3])
         let count = shape[0] * shape[1] * out.height * out.width
         var values = [Scalar](repeating: 0, count: count), positions = [Int](repeating: 0, count: count)
