@@ -19,7 +19,7 @@ enum DocSnippets {
     /// README.md
     @Sendable static func readme() throws {
         do {
-        // README.md:55
+        // README.md:62
 
         let tape = Tape<Double>()
         let W = tape.variable(Tensor<Double>(shape: [2, 2], scalars: [0.5, -0.4, 0.3, 0.8]))
@@ -48,7 +48,7 @@ enum DocSnippets {
         tape.anomalyDetection = .collect                  // or .stop
         _ = log(x)                                        // x holds a 0: log produced -inf
         print(tape.firstAnomaly!)                         // "log at Example.swift:24 produced -inf at [0, 0] …"
-        // README.md:89
+        // README.md:96
         let gW = tape.gradient(of: loss, wrt: [W], creatingGraph: true)[0]  // ∂L/∂W, recorded
         let penalty = (gW * gW).sum()                                      // ‖∂L/∂W‖²
         let dPenalty = tape.gradient(of: penalty, wrt: [W])[0]              // ∂‖∂L/∂W‖²/∂W, [2, 2]
@@ -59,7 +59,7 @@ enum DocSnippets {
             return (sigmoid(z) * sigmoid(z)).sum() * 0.5
         }
         let (y, jv) = valueWithDifferential(at: W.value, along: v) { W in sigmoid(W) }  // J·v (forward mode)
-        // README.md:110
+        // README.md:117
         let softplus = CustomOperation<Double>(
             name: "softplus", forward: { x in log(exp(x[0]) + 1) },
             vjp: { x, _, upstream in [upstream * sigmoid(x[0])] })
