@@ -33,16 +33,6 @@ public final class DigitCNN: Layer {
         return output(h.reshaped(to: [x.shape[0], 64]))
     }
 
-    /// The convolutions' W and b, then the dense layer's.
-    public var parameters: [Parameter<Double>] { conv1.parameters + conv2.parameters + output.parameters }
-
-    /// The parameters as `conv1.weight`, `conv1.bias`, `conv2.weight`, …, `output.bias`.
-    public var namedParameters: [(name: String, parameter: Parameter<Double>)] {
-        [("conv1", conv1.parameters), ("conv2", conv2.parameters), ("output", output.parameters)].flatMap { prefix, ps in
-            ps.map { ("\(prefix).\($0.name)", $0) }
-        }
-    }
-
     /// Softmax cross-entropy from the logits.
     public var loss: Loss { .softmaxCrossEntropy }
 }

@@ -25,15 +25,6 @@ public final class DigitClassifier: Layer {
     /// The logits z(3) = σ(x·W₁ + b₁)·W₂ + b₂.
     public func callAsFunction(_ x: Variable<Double>) -> Variable<Double> { output(hidden(x)) }
 
-    /// W₁, b₁, W₂, b₂.
-    public var parameters: [Parameter<Double>] { hidden.parameters + output.parameters }
-
-    /// The parameters as `hidden.weight`, `hidden.bias`, `output.weight`, `output.bias`.
-    public var namedParameters: [(name: String, parameter: Parameter<Double>)] {
-        hidden.namedParameters.map { ("hidden.\($0.name)", $0.parameter) }
-            + output.namedParameters.map { ("output.\($0.name)", $0.parameter) }
-    }
-
     /// The loss it is trained on: binary cross-entropy from logits, summed over the outputs.
     public var loss: Loss { .binaryCrossEntropy }
 

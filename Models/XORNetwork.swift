@@ -26,15 +26,6 @@ public final class XORNetwork: Layer {
     /// y = σ(σ(x·W₁ + b₁)·W₂ + b₂).
     public func callAsFunction(_ x: Variable<Double>) -> Variable<Double> { output(hidden(x)) }
 
-    /// W₁, b₁, W₂, b₂.
-    public var parameters: [Parameter<Double>] { hidden.parameters + output.parameters }
-
-    /// The parameters as `hidden.weight`, `hidden.bias`, `output.weight`, `output.bias`.
-    public var namedParameters: [(name: String, parameter: Parameter<Double>)] {
-        hidden.namedParameters.map { ("hidden.\($0.name)", $0.parameter) }
-            + output.namedParameters.map { ("output.\($0.name)", $0.parameter) }
-    }
-
     /// E = ½Σ(t − y)².
     public var loss: Loss { .halfSumOfSquares }
 

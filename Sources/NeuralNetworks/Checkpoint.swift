@@ -120,9 +120,8 @@ extension Layer {
     ///   be written. On any error the previous file, if any, is unchanged.
     /// - Complexity: O(n) in the number of parameter elements, besides the write.
     public func saveCheckpoint(to url: URL, metadata: [String: String] = [:]) throws(CheckpointError) {
-        let entries = try checkpointEntries()
-        for entry in entries {
-            let value = entry.parameter.value
+        for entry in try stateEntries() {
+            let value = entry.value
             if let index = value.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
                 throw .nonFinite(file: url.path, parameter: entry.name, index: index, value: Double(value.scalars[index]))
             }
@@ -174,27 +173,68 @@ extension Layer {
 
     private func checkpointFile(metadata: [String: String]) throws(CheckpointError) -> SafetensorsFile<Scalar> {
         var tensors = [String: Tensor<Scalar>]()
-        for entry in try checkpointEntries() { tensors[entry.name] = entry.parameter.value }
+        for entry in try stateEntries() { tensors[entry.name] = entry.value }
         return SafetensorsFile(tensors: tensors, metadata: metadata)
+    }
+
+    /// The checkpoint's parameters, then the buffers (``Layer/namedBuffers``), each once.
+    func stateEntries() throws(CheckpointError) -> [StateEntry<Scalar>] {
+        var entries = try checkpointEntries().map { StateEntry(name: $0.name, parameter: $0.parameter) }
+        var names = Set(entries.map(\.name)), seen = Set<ObjectIdentifier>()
+        var invalid = [String]()
+        for (name, buffer) in namedBuffers where seen.insert(ObjectIdentifier(buffer)).inserted {
+            if !names.insert(name).inserted || name == "__metadata__" { invalid.append(name) }
+            entries.append(StateEntry(name: name, buffer: buffer))
+        }
+        if !invalid.isEmpty { throw .invalidNames(invalid) }
+        return entries
     }
 
     /// Validates everything, then assigns: no parameter changes unless all match.
     private func load(_ file: SafetensorsFile<Scalar>, source: String, strict: Bool) throws(CheckpointError) -> [String: String] {
-        let entries = try checkpointEntries()
-        let expected = Set(entries.map(\.name))
-        let missing = entries.map(\.name).filter { file.tensors[$0] == nil }
-        let unexpected = file.tensors.keys.filter { !expected.contains($0) }.sorted()
-        let wrongShapes = entries.compactMap { entry -> CheckpointError.ShapeMismatch? in
-            guard let stored = file.tensors[entry.name], stored.shape != entry.parameter.value.shape else { return nil }
-            return CheckpointError.ShapeMismatch(name: entry.name, expected: entry.parameter.value.shape, found: stored.shape)
-        }
-        if !wrongShapes.isEmpty || (strict && !(missing.isEmpty && unexpected.isEmpty)) {
-            throw .mismatch(file: source, missing: strict ? missing : [], unexpected: strict ? unexpected : [],
-                            wrongShapes: wrongShapes)
-        }
-        for entry in entries {
-            if let stored = file.tensors[entry.name] { entry.parameter.value = stored }
-        }
+        try assign(try stateEntries(), from: file.tensors, source: source, strict: strict)
         return file.metadata
+    }
+}
+
+/// A tensor a checkpoint stores: a parameter's or a buffer's, under its name.
+struct StateEntry<Scalar: TensorScalar> {
+    /// The key in the file.
+    var name: String
+    /// The current value, in the file's layout.
+    var value: Tensor<Scalar>
+    /// Stores a value read from the file (already checked to have `value`'s shape).
+    var assign: (Tensor<Scalar>) -> Void
+
+    init(name: String, parameter: Parameter<Scalar>, pyTorch: Bool = false) {
+        self.name = name
+        let layout = pyTorch ? parameter.pyTorchLayout : .identical
+        value = layout.pyTorchValue(parameter.value)
+        assign = { parameter.value = layout.value(fromPyTorch: $0) }
+    }
+
+    init(name: String, buffer: Buffer<Scalar>) {
+        self.name = name
+        value = buffer.value
+        assign = { buffer.value = $0 }
+    }
+}
+
+/// Checks every entry against `tensors` (names and shapes), then assigns all of them, or none.
+func assign<Scalar>(_ entries: [StateEntry<Scalar>], from tensors: [String: Tensor<Scalar>], source: String,
+                    strict: Bool) throws(CheckpointError) {
+    let expected = Set(entries.map(\.name))
+    let missing = entries.map(\.name).filter { tensors[$0] == nil }
+    let unexpected = tensors.keys.filter { !expected.contains($0) }.sorted()
+    let wrongShapes = entries.compactMap { entry -> CheckpointError.ShapeMismatch? in
+        guard let stored = tensors[entry.name], stored.shape != entry.value.shape else { return nil }
+        return CheckpointError.ShapeMismatch(name: entry.name, expected: entry.value.shape, found: stored.shape)
+    }
+    if !wrongShapes.isEmpty || (strict && !(missing.isEmpty && unexpected.isEmpty)) {
+        throw .mismatch(file: source, missing: strict ? missing : [], unexpected: strict ? unexpected : [],
+                        wrongShapes: wrongShapes)
+    }
+    for entry in entries {
+        if let stored = tensors[entry.name] { entry.assign(stored) }
     }
 }

@@ -1,44 +1,61 @@
 import Autodiff
 import Tensors
 
-/// A differentiable building block: callable on variables, with enumerable parameters.
+/// A differentiable building block: callable on variables, with parameters found by reflection.
 ///
-/// Define your own by composing others; the tape records whatever the body does:
+/// Define your own by composing others; the tape records whatever the body does, and the
+/// parameters of every stored sub-layer are found without being listed:
 ///
 ///     final class Residual: Layer {
 ///         let inner: Dense<Double>, outer: Dense<Double>
 ///         init(width: Int, seed: UInt64) { … }
 ///         func callAsFunction(_ x: Variable<Double>) -> Variable<Double> { x + outer(inner(x)) }
-///         var parameters: [Parameter<Double>] { inner.parameters + outer.parameters }
 ///     }
+///     // parameters: inner.weight, inner.bias, outer.weight, outer.bias
+///
+/// List `parameters` yourself only to train a subset (the others stay frozen).
 public protocol Layer<Scalar>: AnyObject {
     /// The scalar type of the layer's parameters and inputs.
     associatedtype Scalar: TensorScalar
     /// Applies the layer, recording it on the input's tape.
     func callAsFunction(_ input: Variable<Scalar>) -> Variable<Scalar>
-    /// The trainable parameters, in a fixed order (optimisers rely on it).
+    /// The trainable parameters, in a fixed order (optimisers rely on it), each once.
+    ///
+    /// By default, those found among the stored properties (see ``namedParameters``).
     var parameters: [Parameter<Scalar>] { get }
-    /// The parameters with names qualified by their position, e.g. `"0.weight"`.
+    /// The parameters with names qualified by where they are, e.g. `"0.weight"`, `"inner.bias"`.
+    ///
+    /// By default: a ``Parameter`` in a stored property is named by its own name, one in an
+    /// array or struct by its path (`"gates.0"`), a sub-layer's by the property's name and its
+    /// own names (`"inner.weight"`; a ``Sequential`` numbers its layers: `"0.weight"`). Repeated
+    /// names get `_1`, `_2`, …. The order is ``parameters``' order.
     var namedParameters: [(name: String, parameter: Parameter<Scalar>)] { get }
+    /// The buffers (running statistics: saved, never trained) with names, found as parameters are.
+    var namedBuffers: [(name: String, buffer: Buffer<Scalar>)] { get }
+    /// How many modules of a PyTorch `nn.Sequential` this layer is: 1, or 2 for a ``Dense``
+    /// with an activation (`nn.Linear` then `nn.ReLU`). Fixes the numbering of
+    /// ``Layer/pyTorchStateDict()``.
+    var pyTorchModuleCount: Int { get }
 }
 
 extension Layer {
-    /// The parameters under their own names, made unique: a name seen before gets the suffix
-    /// `_1`, `_2`, … in `parameters` order (a layer built from two `Dense` layers lists
-    /// `weight`, `bias`, `weight_1`, `bias_1`). Override it to give sub-layers prefixes, as
-    /// ``Sequential`` does (`0.weight`, `1.weight`).
+    /// The parameters found among the stored properties, each once, in declaration order.
+    public var parameters: [Parameter<Scalar>] { discoveredNamedParameters().map(\.parameter) }
+
+    /// The ``parameters``, in their order, under the names reflection finds for them (a
+    /// hand-listed parameter that no stored property holds keeps its own name, made unique).
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
-        var seen = Set<String>()
-        return parameters.map { p in
-            var name = p.name, k = 0
-            while seen.contains(name) {
-                k += 1
-                name = "\(p.name)_\(k)"
-            }
-            seen.insert(name)
-            return (name, p)
-        }
+        let discovered = discoveredNamedParameters()
+        var names = [ObjectIdentifier: String]()
+        for (name, p) in discovered { names[ObjectIdentifier(p)] = name }
+        return uniquelyNamed(parameters.map { p in (names[ObjectIdentifier(p)] ?? p.name, p) })
     }
+
+    /// The buffers found among the stored properties (none for most layers).
+    public var namedBuffers: [(name: String, buffer: Buffer<Scalar>)] { discoveredNamedBuffers() }
+
+    /// One module.
+    public var pyTorchModuleCount: Int { 1 }
 
     /// The parameters whose role is ``ParameterRole/weight`` (what L2 regularisation penalises).
     public var weights: [Parameter<Scalar>] { parameters.filter { $0.role == .weight } }
@@ -100,7 +117,7 @@ public final class Dense<Scalar: TensorScalar>: Layer {
             ShapeError.fail("Dense", shapes: [weight.shape, bias.shape], detail: "needs a weight [in, out] and a bias [out]",
                             file: file, line: line)
         }
-        self.weight = Parameter(name: "weight", role: .weight, value: weight)
+        self.weight = Parameter(name: "weight", role: .weight, value: weight, pyTorchLayout: .transposed)
         self.bias = Parameter(name: "bias", role: .bias, value: bias)
         self.activation = activation
     }
@@ -123,8 +140,11 @@ public final class Dense<Scalar: TensorScalar>: Layer {
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func callAsFunction(_ x: Variable<Scalar>) -> Variable<Scalar> { activation(preactivation(x)) }
 
-    /// W and b.
+    /// W and b (listed: the hot path skips reflection).
     public var parameters: [Parameter<Scalar>] { [weight, bias] }
+
+    /// `nn.Linear`, then the activation's module unless it is the identity.
+    public var pyTorchModuleCount: Int { activation == .identity ? 1 : 2 }
 
     /// The cross-entropy text's Θ for this layer: out × (in + 1), the bias in column 0.
     ///
@@ -149,11 +169,20 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
         return y
     }
 
-    /// Every layer's parameters, in order.
-    public var parameters: [Parameter<Scalar>] { layers.flatMap { $0.parameters } }
+    /// Every layer's parameters, in order, each once.
+    public var parameters: [Parameter<Scalar>] { namedParameters.map(\.parameter) }
 
     /// Names prefixed by the layer's position: `"0.weight"`, `"0.bias"`, `"1.weight"`, ….
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
-        layers.enumerated().flatMap { i, layer in layer.namedParameters.map { ("\(i).\($0.name)", $0.parameter) } }
+        uniquelyNamed(layers.enumerated().flatMap { i, layer in
+            LayerWalk.entering(layer) { layer.namedParameters.map { ("\(i).\($0.name)", $0.parameter) } } ?? []
+        })
+    }
+
+    /// Buffers prefixed by the layer's position: `"1.running_mean"`, ….
+    public var namedBuffers: [(name: String, buffer: Buffer<Scalar>)] {
+        uniquelyNamed(layers.enumerated().flatMap { i, layer in
+            LayerWalk.entering(layer) { layer.namedBuffers.map { ("\(i).\($0.name)", $0.buffer) } } ?? []
+        })
     }
 }
