@@ -31,7 +31,9 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Tensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DeltaRuleTests", dependencies: ["DeltaRule", "NeuralNetworks", "Autodiff", "Tensors"]),
-        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "DeltaRule", "Autodiff", "Tensors", "TestSupport"]),
+        .testTarget(
+            name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "DeltaRule", "Autodiff", "Tensors", "TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "ReferenceModelsTests", dependencies: ["ReferenceModels", "Backprop"]),
         // Every ```swift block of README.md and Docs/*.md, compiled and run (Snippets.swift is generated).
         .testTarget(name: "DocSnippetTests", dependencies: ["ReferenceModels", "Backprop"], exclude: ["regenerate.sh"]),
