@@ -5,12 +5,14 @@ import ReferenceModels
 /// `train` and `graph`, with the settings each trains well with by default.
 enum ReferenceModelChoice {
     /// The names `--model` accepts; the first is the default.
-    static let names = ["digits", "xor", "logistic", "deep", "cnn"]
+    static let names = ["digits", "xor", "logistic", "deep", "cnn", "lstm"]
 
     /// What `train` uses for a model when the command line does not say.
     struct Defaults {
         var epochs: Int, batchSize: Int, lambda: Double, seed: UInt64, optimizer: String
         var learningRate: Double?
+        /// `--schedule`'s default.
+        var schedule = "constant"
     }
 
     /// The defaults of the model `name` (the main job's for `digits`).
@@ -20,6 +22,8 @@ enum ReferenceModelChoice {
         case "digits": Defaults(epochs: MainJob.epochs, batchSize: MainJob.batchSize, lambda: MainJob.lambda,
                                 seed: MainJob.seed, optimizer: "adam", learningRate: nil)
         case "cnn": Defaults(epochs: 25, batchSize: 32, lambda: 0, seed: 5, optimizer: "adam", learningRate: 0.01)
+        case "lstm": Defaults(epochs: 20, batchSize: 32, lambda: 0, seed: 5, optimizer: "adam", learningRate: 0.01,
+                              schedule: "cosine")
         default: Defaults(epochs: MainJob.epochs, batchSize: MainJob.batchSize, lambda: 0, seed: MainJob.seed,
                           optimizer: "adam", learningRate: nil)
         }
@@ -29,7 +33,7 @@ enum ReferenceModelChoice {
     static func requiredFeatures(_ name: String) -> Int? {
         switch name {
         case "xor": 2
-        case "cnn": 64
+        case "cnn", "lstm": 64
         default: nil
         }
     }
@@ -42,6 +46,7 @@ enum ReferenceModelChoice {
         case "logistic": let m = LogisticRegression(features: features, classes: classes); return (m, m.loss)
         case "deep": let m = DeepReLUNetwork(widths: [features, 64, 32, classes], seed: seed); return (m, m.loss)
         case "cnn": let m = DigitCNN(seed: seed); return (m, m.loss)
+        case "lstm": let m = DigitLSTM(seed: seed); return (m, m.loss)
         default: let m = DigitClassifier(inputs: features, classes: classes, seed: seed); return (m, m.loss)
         }
     }
