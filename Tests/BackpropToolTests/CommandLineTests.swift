@@ -139,6 +139,22 @@ struct CommandLineTests {
         #expect(bad.status == 2 && bad.err.contains("--model cnn reads 8×8 images: it needs 64 features"), "\(bad.err)")
     }
 
+    @Test("train --model lstm trains DigitLSTM (8 steps of 8 features) on 64-feature data, with its cosine schedule")
+    func trainLSTM() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-lstm-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("images.csv")
+        let rows = (0..<40).map { i in ((0..<64).map { j in "\((i * 7 + j * 3) % 17)" } + ["\(i % 10)"]).joined(separator: ",") }
+        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: url)
+        let r = try runBackprop(["train", "--model", "lstm", "--data", url.path, "--test-every", "0", "--epochs", "2", "--quiet"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("training lstm (11626 parameters) on 40 examples: adam, η = 0.01, batch 32"), "\(r.out)")
+        #expect(r.out.contains("final training loss") && r.out.contains("after 2 epochs"), "\(r.out)")
+        let bad = try runBackprop(["train", "--model", "lstm", "--data", url.path, "--label-column", "3", "--test-every", "0"])
+        #expect(bad.status == 2 && bad.err.contains("--model lstm reads 8×8 images: it needs 64 features"), "\(bad.err)")
+    }
+
     @Test("train with the other optimisers, a warm-up and cosine schedule and clipping still learns XOR",
           arguments: [["--optimizer", "adamw", "--learning-rate", "0.1", "--weight-decay", "0.001"],
                       ["--optimizer", "rmsprop", "--learning-rate", "0.05"],
