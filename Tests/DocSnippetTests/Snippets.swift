@@ -13,6 +13,7 @@ enum DocSnippets {
         ("Docs/DeltaRule.md", docsDeltaRule),
         ("Docs/FileFormats.md", docsFileFormats),
         ("Docs/GettingStarted.md", docsGettingStarted),
+        ("Docs/Layers.md", docsLayers),
         ("Docs/Operators.md", docsOperators),
     ]
 
@@ -196,6 +197,26 @@ enum DocSnippets {
         let h = hessian(at: Tensor<Double>(zeros: [3, 1])) { w in
             sigmoidCrossEntropy(logits: matmul(w.tape.constant(features), w), labels: isZero)
         }                                                         // [3, 1, 3, 1]: Xᵀ·diag(p(1 − p))·X / m
+        }
+    }
+
+    /// Docs/Layers.md
+    @Sendable static func docsLayers() throws {
+        do {
+        // Docs/Layers.md:54
+        var generator = SeededGenerator(seed: 1)
+        let lstm = LSTM<Double>(inputSize: 8, hiddenSize: 16, layerCount: 2, using: &generator)
+        let tape = Tape<Double>()
+        let x = tape.variable(Tensor<Double>(randomNormal: [4, 10, 8], seed: 2))   // [B, T, in]
+        let (output, final) = lstm(x, initialState: nil)   // [4, 10, 16]; h_n, c_n: [2, 4, 16]
+        let loss = (output * output).mean() + final.cell.sum()
+        let grads = tape.gradient(of: loss, wrt: [x] + lstm.parameters.map { $0.variable(on: tape) })
+        assert(grads[0].shape == [4, 10, 8])
+        assert(lstm.pyTorchStateDict().map(\.name).prefix(4) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"])
+        // One step of a cell: the next h from x_t [B, in] and the previous h (nil: zeros).
+        let cell = GRUCell<Double>(inputSize: 8, hiddenSize: 16, using: &generator)
+        let h1 = cell(x.slice(0..<1, alongAxis: 1).reshaped(to: [4, 8]), state: nil)   // [4, 16]
+        assert(h1.shape == [4, 16])
         }
     }
 
