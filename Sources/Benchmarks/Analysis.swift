@@ -145,8 +145,9 @@ extension Report {
           element-wise gates (`sigmoid`, `tanh`: `expm1f`/`expf`/`tanhf` from libm one element at a
           time, ≈ 12 %) and the small per-step tensors make up the rest. PyTorch's CPU LSTM batches
           the input projection of all time steps into one product and runs AVX-512 FMA kernels; the
-          step here is written with primitive ops (NeuralNetworks has no LSTM layer yet), so it
-          records 32 separate input products — the same flops, smaller GEMMs.
+          `LSTM` layer records 32 separate input products — the same flops, smaller GEMMs — because
+          slicing one big projection per step costs a full-size padded adjoint per step (Note [Input
+          projection] in RecurrentLayers.swift: 1.8× slower here).
 
         Not done (left for a follow-up): writing the forward GEMM's rows straight into y's NCHW layout
         per sample (no scatter), a bias fused into the forward GEMM's store, and the transposed

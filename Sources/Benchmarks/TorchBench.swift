@@ -9,10 +9,10 @@ import Tensors
 // update as the PyTorch eager step; our own seeded data and PyTorch's default initial ranges
 // (±1/√fanIn), so the first losses agree only roughly (both near ln 10 ≈ 2.30).
 //
-// The LSTM step is written with the primitive ops an LSTM layer records (NeuralNetworks has no
-// LSTM layer yet): per time step z = x_t·W_ih + h·W_hh + b_ih + b_hh ([64, 16]·[16, 512] and
-// [64, 128]·[128, 512]), split into PyTorch's gates i, f, g, o, then
-// c = σ(f)⊙c + σ(i)⊙tanh(g), h = σ(o)⊙tanh(c); the last h goes through dense 128 → 10.
+// The LSTM step uses the public `LSTM` layer (torch's layout and gate order i, f, g, o): the
+// input projection for all 32 steps in one matmul [2048, 16]·W_ihᵀ, then per step
+// h·W_hhᵀ ([64, 128]·[128, 512]), c = σ(f)⊙c + σ(i)⊙tanh(g), h = σ(o)⊙tanh(c); the last h goes
+// through dense 128 → 10.
 
 /// One network's step and what it trains.
 struct TorchNet {
@@ -95,29 +95,16 @@ func lenet5Net() -> TorchNet {
     })
 }
 
-/// lstm: [64, 32, 16] → one LSTM layer, hidden 128 (gates i, f, g, o; both biases) → last h → dense 128→10.
+/// lstm: [64, 32, 16] → one `LSTM` layer, hidden 128 (gates i, f, g, o; both biases) → last h → dense 128→10.
 func lstmNet() -> TorchNet {
     let (batch, steps, features, hidden) = (64, 32, 16, 128)
     var g = SeededGenerator(seed: 71)
-    let wih = Parameter(name: "weight_ih", role: .weight, value: torchUniform([features, 4 * hidden], fanIn: hidden, &g))
-    let whh = Parameter(name: "weight_hh", role: .weight, value: torchUniform([hidden, 4 * hidden], fanIn: hidden, &g))
-    let bih = Parameter(name: "bias_ih", role: .bias, value: torchUniform([4 * hidden], fanIn: hidden, &g))
-    let bhh = Parameter(name: "bias_hh", role: .bias, value: torchUniform([4 * hidden], fanIn: hidden, &g))
+    let lstm = LSTM<Float>(inputSize: features, hiddenSize: hidden, using: &g)
     let out = torchDense(hidden, 10, .identity, &g)
     let x = Tensor<Float>(randomUniform: [batch, steps, features], lower: 0, upper: 1, seed: 72)
-    let ps = [wih, whh, bih, bhh] + out.parameters
+    let ps = lstm.parameters + out.parameters
     return TorchNet(name: "lstm", input: x.shape, parameters: ps, step: torchStep(ps, x: x, labels: classIndices(batch, seed: 73)) { x in
-        let tape = x.tape
-        let wi = wih.variable(on: tape), wh = whh.variable(on: tape), bi = bih.variable(on: tape), bh = bhh.variable(on: tape)
-        var h = tape.constant(Tensor(zeros: [batch, hidden])), c = h
-        for t in 0..<steps {
-            let xt = x.slice(t..<(t + 1), alongAxis: 1).reshaped(to: [batch, features])
-            let z = (matmul(xt, wi) + matmul(h, wh)).addingBias(bi).addingBias(bh)
-            let gates = z.split(sizes: [hidden, hidden, hidden, hidden], alongAxis: 1)
-            c = sigmoid(gates[1]) * c + sigmoid(gates[0]) * tanh(gates[2])
-            h = sigmoid(gates[3]) * tanh(c)
-        }
-        return out(h)
+        out(lstm(x, initialState: nil).finalState.hidden.reshaped(to: [batch, hidden]))
     })
 }
 
