@@ -75,13 +75,16 @@ extension Layer {
     /// ``Layer/namedParameters`` (`"inner.weight"`). A parameter reached twice (shared) is
     /// listed once, at its first path; repeated names get `_1`, `_2`, ….
     func discoveredNamedParameters() -> [(name: String, parameter: Parameter<Scalar>)] {
+        LayerWalk.entering(self) { discoveredNamedParametersOnce() } ?? []
+    }
+
+    private func discoveredNamedParametersOnce() -> [(name: String, parameter: Parameter<Scalar>)] {
         var found = [(name: String, parameter: Parameter<Scalar>)]()
         for member in reflectedMembers() {
             switch member {
             case .parameter(let path, let p): found.append((path.contains(".") ? path : p.name, p))
             case .layer(let path, let layer):
-                guard let sub = LayerWalk.entering(layer, { layer.namedParameters }) else { continue }
-                found += sub.map { ("\(path).\($0.name)", $0.parameter) }
+                found += layer.namedParameters.map { ("\(path).\($0.name)", $0.parameter) }
             case .buffer: continue
             }
         }
@@ -90,13 +93,16 @@ extension Layer {
 
     /// The layer's buffers with names, discovered as ``discoveredNamedParameters()`` does.
     func discoveredNamedBuffers() -> [(name: String, buffer: Buffer<Scalar>)] {
+        LayerWalk.entering(self) { discoveredNamedBuffersOnce() } ?? []
+    }
+
+    private func discoveredNamedBuffersOnce() -> [(name: String, buffer: Buffer<Scalar>)] {
         var found = [(name: String, buffer: Buffer<Scalar>)]()
         for member in reflectedMembers() {
             switch member {
             case .buffer(let path, let b): found.append((path.contains(".") ? path : b.name, b))
             case .layer(let path, let layer):
-                guard let sub = LayerWalk.entering(layer, { layer.namedBuffers }) else { continue }
-                found += sub.map { ("\(path).\($0.name)", $0.buffer) }
+                found += layer.namedBuffers.map { ("\(path).\($0.name)", $0.buffer) }
             case .parameter: continue
             }
         }
@@ -126,7 +132,8 @@ func uniquelyNamed<T>(_ entries: [(name: String, T)], identity: (T) -> ObjectIde
 }
 
 /// The layers being walked on this thread, so that a layer reachable from itself (a parent
-/// held by a child) is entered once instead of forever.
+/// held by a child) is entered once instead of forever: each walk marks its own layer, and a
+/// layer met again while marked contributes nothing.
 enum LayerWalk {
     private static let key = "Backprop.NeuralNetworks.LayerWalk"
 

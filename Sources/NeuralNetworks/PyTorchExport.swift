@@ -37,7 +37,9 @@ extension Layer {
 
     /// Loads a PyTorch `state_dict` saved as safetensors (`safetensors.torch.save_file(
     /// model.state_dict(), path)`), all or nothing: names and shapes are PyTorch's (see
-    /// ``pyTorchStateDict()``), transposed back where the layouts differ.
+    /// ``pyTorchStateDict()``), transposed back where the layouts differ. Element types are
+    /// converted to `Scalar` as `load_state_dict` does (a float32 file loads into a Double
+    /// model; batch norm's int64 `num_batches_tracked` loads into its buffer).
     /// - Parameter strict: when `false`, missing and unexpected names are ignored.
     /// - Returns: the file's metadata.
     /// - Throws: ``CheckpointError``; on any error no parameter changes.
@@ -45,7 +47,7 @@ extension Layer {
     public func loadPyTorchCheckpoint(from url: URL, strict: Bool = true) throws(CheckpointError) -> [String: String] {
         let file: SafetensorsFile<Scalar>
         do {
-            file = try SafetensorsFile(contentsOf: url)
+            file = try SafetensorsFile(contentsOf: url, convertingElementTypes: true)
         } catch {
             throw .file(error)
         }
@@ -81,9 +83,13 @@ extension Layer {
     }
 
     private func pyTorchSlots() -> [(name: String, StateSlot<Scalar>)] {
+        LayerWalk.entering(self) { pyTorchSlotsOnce() } ?? []
+    }
+
+    private func pyTorchSlotsOnce() -> [(name: String, StateSlot<Scalar>)] {
         var slots = [(name: String, StateSlot<Scalar>)]()
         func add(_ sub: any Layer<Scalar>, prefix: String) {
-            slots += (LayerWalk.entering(sub) { sub.pyTorchSlots() } ?? []).map { ("\(prefix)\($0.name)", $0.1) }
+            slots += sub.pyTorchSlots().map { ("\(prefix)\($0.name)", $0.1) }
         }
         if let sequential = self as? Sequential<Scalar> {
             var index = 0
