@@ -21,11 +21,17 @@ extension Layer {
     }
 
     /// Saves ``pyTorchStateDict()`` to `url` as a safetensors file, atomically; PyTorch loads
-    /// it with `model.load_state_dict(safetensors.torch.load_file(path))`.
-    /// - Throws: ``CheckpointError/invalidNames(_:)`` or ``CheckpointError/file(_:)``; the
-    ///   previous file, if any, is then unchanged.
+    /// it with `model.load_state_dict(safetensors.torch.load_file(path))`. As
+    /// ``saveCheckpoint(to:metadata:)``, a NaN or an infinity is refused before anything is written.
+    /// - Throws: ``CheckpointError/invalidNames(_:)``, ``CheckpointError/nonFinite(file:parameter:index:value:)``
+    ///   or ``CheckpointError/file(_:)``; the previous file, if any, is then unchanged.
     public func savePyTorchCheckpoint(to url: URL, metadata: [String: String] = [:]) throws(CheckpointError) {
         let entries = try checkedPyTorchEntries()
+        for entry in entries {
+            if let index = entry.value.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+                throw .nonFinite(file: url.path, parameter: entry.name, index: index, value: Double(entry.value.scalars[index]))
+            }
+        }
         let file = SafetensorsFile(tensors: Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.value) }),
                                    metadata: metadata)
         do {
