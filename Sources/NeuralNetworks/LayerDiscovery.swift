@@ -17,9 +17,9 @@ enum LayerMember<Scalar: TensorScalar> {
 
 extension Layer {
     /// The parameters, buffers and sub-layers among the layer's stored properties, in
-    /// declaration order (a superclass's first), looking inside optionals, arrays, tuples and
-    /// structs. Tensors, strings, numbers, dictionaries, sets and classes that are not layers
-    /// are not entered. The walk over nested containers uses an explicit stack.
+    /// declaration order (a superclass's first), looking inside optionals, arrays, tuples,
+    /// structs and dictionaries (by sorted key). Tensors, strings, numbers, sets and classes
+    /// that are not layers are not entered. The walk over nested containers uses an explicit stack.
     func reflectedMembers() -> [LayerMember<Scalar>] {
         var mirrors = [Mirror]()
         var next: Mirror? = Mirror(reflecting: self)
@@ -47,8 +47,14 @@ extension Layer {
                     if let wrapped = m.children.first { stack.append((path, wrapped.value)) }
                 case .collection:
                     let elements = Array(m.children)
-                    guard let first = elements.first, !Self.isLeaf(first.value) else { continue }
+                    guard let first = elements.first, Self.mayHoldMembers(first.value) else { continue }
                     for (i, e) in elements.enumerated().reversed() { stack.append(("\(path).\(i)", e.value)) }
+                case .dictionary:  // by key, sorted: a dictionary's own order is not stable
+                    let pairs = m.children.compactMap { pair -> (key: String, value: Any)? in
+                        let kv = Array(Mirror(reflecting: pair.value).children)
+                        return kv.count == 2 ? ("\(kv[0].value)", kv[1].value) : nil
+                    }
+                    for (key, value) in pairs.sorted(by: { $0.key > $1.key }) { stack.append(("\(path).\(key)", value)) }
                 case .struct, .tuple:
                     for (i, c) in m.children.enumerated().reversed() {
                         var label = c.label ?? "\(i)"
@@ -60,6 +66,16 @@ extension Layer {
             }
         }
         return members
+    }
+
+    /// Whether a collection whose first element is `value` is worth entering.
+    private static func mayHoldMembers(_ value: Any) -> Bool {
+        if value is Parameter<Scalar> || value is Buffer<Scalar> || value is any Layer<Scalar> { return true }
+        if isLeaf(value) { return false }
+        switch Mirror(reflecting: value).displayStyle {
+        case .optional, .collection, .dictionary, .struct, .tuple: return true
+        default: return false
+        }
     }
 
     /// Whether reflection should not look inside `value` (it cannot hold a parameter).

@@ -94,6 +94,18 @@ struct LayerDiscoveryTests {
         #expect(Set(parent.child.namedParameters.map(\.name)) == ["parent.own", "dense.weight", "dense.bias"])
     }
 
+    @Test("a dictionary of layers is walked by sorted key (PyTorch's ModuleDict)")
+    func dictionary() {
+        final class Heads: Layer {
+            let heads: [String: Dense<Double>] = [
+                "b": Dense(weight: Tensor([[1]]), bias: Tensor([0]), activation: .identity),
+                "a": Dense(weight: Tensor([[2]]), bias: Tensor([0]), activation: .identity),
+            ]
+            func callAsFunction(_ x: Variable<Double>) -> Variable<Double> { heads["a"]!(x) + heads["b"]!(x) }
+        }
+        #expect(Heads().namedParameters.map(\.name) == ["heads.a.weight", "heads.a.bias", "heads.b.weight", "heads.b.bias"])
+    }
+
     @Test("a superclass's properties come first")
     func subclass() {
         #expect(Derived().namedParameters.map(\.name) == ["first.weight", "first.bias", "second.weight", "second.bias"])
