@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Autodiff
 import NeuralNetworks
@@ -173,6 +174,23 @@ struct RecurrentLayersTests {
             return concatenate([y.reshaped(to: [-1]), s.hidden.reshaped(to: [-1]), s.cell.reshaped(to: [-1])], alongAxis: 0)
         }
         #expect(report.passes(tolerance: 1e-7), "\(report)")
+    }
+
+    @Test("a stacked LSTM's checkpoint and PyTorch-layout state_dict load into a differently seeded one, all tensors equal")
+    func checkpointRoundTrip() throws {
+        var g1 = SeededGenerator(seed: 22), g2 = SeededGenerator(seed: 23)
+        let a = LSTM<Double>(inputSize: 3, hiddenSize: 4, layerCount: 2, using: &g1)
+        let b = LSTM<Double>(inputSize: 3, hiddenSize: 4, layerCount: 2, using: &g2)
+        #expect(a.parameters.map(\.value) != b.parameters.map(\.value))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lstm-\(getpid()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try a.saveCheckpoint(to: url)
+        try b.loadCheckpoint(from: url)
+        #expect(a.parameters.map(\.value) == b.parameters.map(\.value))
+        let c = LSTM<Double>(inputSize: 3, hiddenSize: 4, layerCount: 2, using: &g2)
+        try c.loadPyTorchStateDict(Dictionary(uniqueKeysWithValues: a.pyTorchStateDict().map { ($0.name, $0.value) }))
+        #expect(a.parameters.map(\.value) == c.parameters.map(\.value))
+        #expect(a.sublayers.isEmpty, "like nn.LSTM, no sub-modules: the cells' tensors are the layer's own")
     }
 
     @Test("a sequence of the wrong rank stops, naming RNN, the shape and this line")
