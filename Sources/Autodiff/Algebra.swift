@@ -28,6 +28,9 @@ protocol DerivativeAlgebra {
     static func operand(_ index: Int, on tape: Tape<Scalar>) -> Self
     /// a + b for two adjoints of the same record (accumulation in the reverse pass).
     static func accumulate(_ total: inout Self?, _ contribution: consuming Self)
+    /// total += ȳ padded with zeros to `fullShape`, ȳ sitting from `lower` along `axis`: a
+    /// slice's adjoint accumulated (Note [Slice adjoints]).
+    static func accumulateSlice(_ total: inout Self?, _ g: consuming Self, lower: Int, axis: Int, fullShape: [Int])
 
     static func unaryOp(_ f: UnaryFunction, _ x: Self) -> Self
     static func scalarOp(_ f: ScalarFunction, _ x: Self, _ c: Scalar) -> Self
@@ -49,6 +52,21 @@ protocol DerivativeAlgebra {
     static func naryOp(_ f: NaryFunction<Scalar>, _ xs: [Self]) -> Self
     /// The adjoints of a custom operation's inputs (its user-supplied VJP).
     static func customPullback(_ op: CustomOperation<Scalar>, inputs: [Self], output: Self, upstream: Self) -> [Self]
+}
+
+// Note [Slice adjoints]: the adjoint of x[lower..<upper] (along an axis) is ȳ padded with
+// zeros to x's shape. Materialising the padded tensor costs O(size of x) per slice, so T slices
+// of one tensor (the time steps of a sequence, the gates of an LSTM, the heads of an attention
+// layer) cost O(T · size) — quadratic in T. An eager pass instead adds ȳ into the region of the
+// accumulated adjoint in place, O(size of ȳ) per slice; only the first contribution is padded
+// (it allocates the adjoint anyway). The values are the same sums, element by element; only
+// the sign of an exact zero outside the region may differ (−0 stays −0 instead of −0 + 0 = +0).
+// The recording algebra keeps the padded op, so the pass can be differentiated again.
+extension DerivativeAlgebra {
+    static func accumulateSlice(_ total: inout Self?, _ g: consuming Self, lower: Int, axis: Int, fullShape: [Int]) {
+        let after = fullShape[axis] - lower - g.shape[axis]
+        accumulate(&total, shapeOp(.padded, g, [lower, after, axis]))
+    }
 }
 
 // The notation of the rules: arithmetic operators and a few named shapes of the ops above.
@@ -92,6 +110,15 @@ extension Tensor: DerivativeAlgebra {
     @inline(__always)
     static func accumulate(_ total: inout Tensor?, _ contribution: consuming Tensor) {
         if total == nil { total = contribution } else { total!.addInPlace(contribution) }
+    }
+
+    /// In place after the first contribution (Note [Slice adjoints]).
+    static func accumulateSlice(_ total: inout Tensor?, _ g: consuming Tensor, lower: Int, axis: Int, fullShape: [Int]) {
+        if total == nil {
+            total = g.padded(alongAxis: axis, before: lower, after: fullShape[axis] - lower - g.shape[axis])
+        } else {
+            total!.addInPlace(g, atOffset: lower, alongAxis: axis)
+        }
     }
 
     static func unaryOp(_ f: UnaryFunction, _ x: Tensor) -> Tensor { f.forward(x) }

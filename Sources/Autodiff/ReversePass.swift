@@ -182,6 +182,9 @@ extension Tape {
             addIfAny(gb, b)
         case .reduction(let f, let a, let axes, _): add(f.pullback(g, x: x(a), axes: axes), a)
         case .axis(let f, let a, let axis): add(f.pullback(g, y: x(i), axis: axis), a)
+        case .shape(.slice, let a, let p) where storage.pointee.anomalyDetection == .off:
+            guard needs(a) else { break }  // Note [Slice adjoints]: added into the region, not padded
+            A.accumulateSlice(&adjoints[a], g, lower: p[0], axis: p[2], fullShape: storage.pointee.base[a].value.shape)
         case .shape(let f, let a, let p): add(f.pullback(g, x: x(a), p), a)
         case .argmax(let f, let a, let p): add(f.pullback(g, p), a)
         case .select(let a, let b, let c):

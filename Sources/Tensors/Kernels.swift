@@ -175,6 +175,31 @@ extension Tensor {
 }
 
 extension Tensor {
+    /// Adds `other` into the region of this tensor that starts at `offset` along `axis`:
+    /// x[…, offset + i, …] += other[…, i, …]; every other axis must match. In place when the
+    /// storage is not shared. The adjoint of a slice, without padding (Note [Slice adjoints]).
+    /// - Complexity: O(other.count).
+    public mutating func addInPlace(_ other: Tensor, atOffset offset: Int, alongAxis axis: Int,
+                                    file: StaticString = #fileID, line: UInt = #line) {
+        var expected = shape
+        if axis >= 0, axis < rank { expected[axis] = other.rank == rank ? other.shape[axis] : -1 }
+        if axis < 0 || axis >= rank || other.shape != expected || offset < 0 || offset + other.shape[axis] > shape[axis] {
+            ShapeError.fail("addInPlace", shapes: [shape, other.shape],
+                            detail: "the second must fit in the first from \(offset) along axis \(axis)", file: file, line: line)
+        }
+        if other.count == 0 { return }
+        let inner = shape[(axis + 1)...].reduce(1, *), outer = shape[..<axis].reduce(1, *)
+        let full = shape[axis] * inner, part = other.shape[axis] * inner
+        storage.withUnsafeMutableBufferPointer { x in
+            other.scalars.withUnsafeBufferPointer { y in
+                for o in 0..<outer {
+                    let dst = x.baseAddress! + o * full + offset * inner, src = y.baseAddress! + o * part
+                    for k in 0..<part { dst[k] += src[k] }
+                }
+            }
+        }
+    }
+
     /// Replaces every element by `f` of itself: xᵢ ← f(xᵢ). In place when the storage is not
     /// shared (otherwise copied first, as any write to a value type); the same bits as
     /// ``map(_:)``.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Autodiff
 import Tensors
@@ -118,6 +119,64 @@ struct UserFacingErrorTests {
         }.map { result in
             let text = String(decoding: result.standardErrorContent, as: UTF8.self)
             #expect(text.contains("halfSumOfSquares: shapes [2, 3] and [3, 2]: targets must have the predictions' shape"), "\(text)")
+        }
+    }
+}
+
+@Suite("Slice adjoints are added into place (Note [Slice adjoints])")
+struct SliceAdjointTests {
+    /// L = Σₜ wₜ·Σ tanh(x[:, t, :]) + Σ x[:, 1..<3, :]² over overlapping and repeated slices of x.
+    static func loss(_ x: Variable<Double>) -> Variable<Double> {
+        var total = (x.slice(1..<3, alongAxis: 1) * x.slice(1..<3, alongAxis: 1)).sum()
+        for t in 0..<x.shape[1] { total = total + tanh(x.slice(t..<(t + 1), alongAxis: 1)).sum() * Double(t + 1) }
+        return total + x.slice(0..<2, alongAxis: 2).slice(2..<4, alongAxis: 1).sum() * 0.5
+    }
+
+    @Test("the eager pass equals the padded (recorded and anomaly-checked) passes and the closed form")
+    func samePath() {
+        let value = Tensor<Double>(randomNormal: [3, 5, 4], seed: 11)
+        let tape = Tape<Double>()
+        let x = tape.variable(value)
+        let l = Self.loss(x)
+        let eager = tape.gradient(of: l, wrt: [x])[0]
+        let recorded = tape.gradient(of: l, wrt: [x], creatingGraph: true)[0].value
+        #expect(eager == recorded)
+        let checked = Tape<Double>()
+        checked.anomalyDetection = .collect
+        let y = checked.variable(value)
+        #expect(checked.gradient(of: Self.loss(y), wrt: [y])[0] == eager)
+        // By hand: ∂/∂x[b,t,c] = (t+1)(1 − tanh²) + 2x for t ∈ 1..<3 + 0.5 for t ∈ 2..<4, c < 2.
+        var expected = [Double]()
+        for (i, v) in value.scalars.enumerated() {
+            let t = i / 4 % 5, c = i % 4
+            let th = Foundation.tanh(v)
+            expected.append(Double(t + 1) * (1 - th * th) + ((1..<3).contains(t) ? 2 * v : 0) + ((2..<4).contains(t) && c < 2 ? 0.5 : 0))
+        }
+        let hand = Tensor(shape: value.shape, scalars: expected)
+        #expect(zip(eager.scalars, hand.scalars).allSatisfy { Swift.abs($0 - $1) <= 1e-14 })
+    }
+
+    @Test("first and second order pass finite differences through many slices")
+    func finiteDifferences() {
+        let x = Tensor<Double>(randomNormal: [2, 4, 3], seed: 12)
+        #expect(checkGradients(at: [x]) { Self.loss($0[0]) }.passes(tolerance: 1e-7))
+        let second = checkGradients(at: [x]) { v in
+            let g = v[0].tape.gradient(of: Self.loss(v[0]), wrt: [v[0]], creatingGraph: true)[0]
+            return (g * g).sum()
+        }
+        #expect(second.passes(tolerance: 1e-6), "\(second)")
+    }
+
+    @Test("addInPlace(_:atOffset:alongAxis:) adds into the region; a region that does not fit stops")
+    func addIntoRegion() async {
+        var x = Tensor<Double>(zeros: [2, 4])
+        x.addInPlace(Tensor([[1, 2], [3, 4]]), atOffset: 1, alongAxis: 1)
+        x.addInPlace(Tensor([[10], [20]]), atOffset: 2, alongAxis: 1)
+        #expect(x == Tensor([[0, 1, 12, 0], [0, 3, 24, 0]]))
+        x.addInPlace(Tensor<Double>(zeros: [2, 0]), atOffset: 4, alongAxis: 1)  // empty: nothing to add
+        await #expect(processExitsWith: .failure) {
+            var y = Tensor<Double>(zeros: [2, 4])
+            y.addInPlace(Tensor<Double>(zeros: [2, 2]), atOffset: 3, alongAxis: 1)
         }
     }
 }
