@@ -82,6 +82,8 @@ def mha_case(name, T, S, cross, causal, padding):
         pad = torch.zeros(B, S, dtype=torch.bool)
         pad[0, -1] = True
         pad[1, -2:] = True
+        if padding == "full":
+            pad[1, :] = True  # every key of example 1 masked: torch's SDPA gives all-zero weights
     y, _ = mha(q, k, v, key_padding_mask=pad, attn_mask=attn_mask, need_weights=False)
     config = {"embed_dim": E, "num_heads": H, "cross": cross, "causal": causal}
     extra = {}
@@ -95,6 +97,7 @@ mha_case("self-attention, causal mask", 4, 4, False, True, False)
 mha_case("self-attention, key padding mask", 4, 4, False, False, True)
 mha_case("self-attention, causal and key padding masks", 4, 4, False, True, True)
 mha_case("cross-attention T=3, S=5, key padding mask", 3, 5, True, False, True)
+mha_case("self-attention, every key of one example masked", 4, 4, False, False, "full")
 
 # TransformerEncoderLayer, batch_first, norm_first (pre-norm), dropout 0.
 for activation in ("relu", "gelu"):
