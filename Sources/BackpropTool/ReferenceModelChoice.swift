@@ -5,12 +5,13 @@ import ReferenceModels
 /// `train` and `graph`, with the settings each trains well with by default.
 enum ReferenceModelChoice {
     /// The names `--model` accepts; the first is the default.
-    static let names = ["digits", "xor", "logistic", "deep", "cnn"]
+    static let names = ["digits", "xor", "logistic", "deep", "cnn", "transformer"]
 
     /// What `train` uses for a model when the command line does not say.
     struct Defaults {
         var epochs: Int, batchSize: Int, lambda: Double, seed: UInt64, optimizer: String
         var learningRate: Double?
+        var schedule = "constant"
     }
 
     /// The defaults of the model `name` (the main job's for `digits`).
@@ -20,6 +21,8 @@ enum ReferenceModelChoice {
         case "digits": Defaults(epochs: MainJob.epochs, batchSize: MainJob.batchSize, lambda: MainJob.lambda,
                                 seed: MainJob.seed, optimizer: "adam", learningRate: nil)
         case "cnn": Defaults(epochs: 25, batchSize: 32, lambda: 0, seed: 5, optimizer: "adam", learningRate: 0.01)
+        case "transformer": Defaults(epochs: 10, batchSize: 32, lambda: 0, seed: 1, optimizer: "adam", learningRate: 0.003,
+                                     schedule: "cosine:0.02")
         default: Defaults(epochs: MainJob.epochs, batchSize: MainJob.batchSize, lambda: 0, seed: MainJob.seed,
                           optimizer: "adam", learningRate: nil)
         }
@@ -29,7 +32,7 @@ enum ReferenceModelChoice {
     static func requiredFeatures(_ name: String) -> Int? {
         switch name {
         case "xor": 2
-        case "cnn": 64
+        case "cnn", "transformer": 64
         default: nil
         }
     }
@@ -42,6 +45,7 @@ enum ReferenceModelChoice {
         case "logistic": let m = LogisticRegression(features: features, classes: classes); return (m, m.loss)
         case "deep": let m = DeepReLUNetwork(widths: [features, 64, 32, classes], seed: seed); return (m, m.loss)
         case "cnn": let m = DigitCNN(seed: seed); return (m, m.loss)
+        case "transformer": let m = DigitTransformer(seed: seed); return (m, m.loss)
         default: let m = DigitClassifier(inputs: features, classes: classes, seed: seed); return (m, m.loss)
         }
     }

@@ -71,7 +71,7 @@ enum TrainCommand {
         print("training \(modelName) (\(model.parameterCount) parameters) on \(training.count) examples"
               + (test.map { ", testing on \($0.count)" } ?? "") + ": \(optimizerName), η = \(learningRate), batch \(batchSize), λ = \(lambda), seed \(seed)")
         let stepsPerEpoch = (training.count + batchSize - 1) / batchSize
-        let schedule = try ScheduleChoice.parse(options.string("schedule") ?? "constant", warmup: warmup,
+        let schedule = try ScheduleChoice.parse(options.string("schedule") ?? defaults.schedule, warmup: warmup,
                                                 totalSteps: epochs * stepsPerEpoch)
         let trainer = Trainer<Double>(epochs: epochs, batchSize: batchSize, lambda: lambda, seed: seed,
                                       progress: quiet ? .silent : .automatic, detectingAnomalies: detectAnomalies,
