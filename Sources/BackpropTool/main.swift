@@ -13,7 +13,7 @@ let usage = """
            backprop help            this text
 
     train options:
-      --model digits|xor|logistic|deep|cnn   the architecture (default digits; cnn: DigitCNN, 8×8 images)
+      --model digits|xor|logistic|deep|cnn|transformer   the architecture (default digits; cnn: DigitCNN, transformer: DigitTransformer, 8×8 images)
       --data FILE.csv                    your own data: numbers, one example per row, the class index
                                          (0…65535) in the last column (or --label-column N, from 1);
                                          default: the bundled digits (the XOR patterns for --model xor)
@@ -42,7 +42,7 @@ let usage = """
                                          for the 2-2-1 example and this network (Docs/DeltaRule.md)
 
     graph options:
-      --model digits|xor|logistic|deep|cnn   the architecture (default digits; cnn: DigitCNN, 8×8 images)
+      --model digits|xor|logistic|deep|cnn|transformer   the architecture (default digits; cnn: DigitCNN, transformer: DigitTransformer, 8×8 images)
       --examples N  --lambda λ  --seed S the batch (first N examples), the L2 term, the initial weights
       --output FILE.svg                  draw the graph as an SVG picture there (atomically; no Graphviz needed)
       --output FILE.dot                  write Graphviz DOT there (atomically) instead of standard output;

@@ -13,6 +13,7 @@ enum DocSnippets {
         ("Docs/DeltaRule.md", docsDeltaRule),
         ("Docs/FileFormats.md", docsFileFormats),
         ("Docs/GettingStarted.md", docsGettingStarted),
+        ("Docs/Layers.md", docsLayers),
         ("Docs/Operators.md", docsOperators),
     ]
 
@@ -196,6 +197,40 @@ enum DocSnippets {
         let h = hessian(at: Tensor<Double>(zeros: [3, 1])) { w in
             sigmoidCrossEntropy(logits: matmul(w.tape.constant(features), w), labels: isZero)
         }                                                         // [3, 1, 3, 1]: Xᵀ·diag(p(1 − p))·X / m
+        }
+    }
+
+    /// Docs/Layers.md
+    @Sendable static func docsLayers() throws {
+        do {
+        // Docs/Layers.md:43
+        do {
+            var generator = SeededGenerator(seed: 1)
+            let table = Embedding<Double>(count: 100, dimension: 16, using: &generator)
+            let norm = LayerNorm<Double>(normalizedShape: [16])
+            let drop = Dropout<Double>(rate: 0.1, seed: 2)
+            let tape = Tape<Double>()
+            let tokens = table([5, 9, 9, 1, 0, 42], shape: [2, 3], on: tape)   // [2, 3, 16]
+            let h = drop(norm(tokens))                                          // training: masks drawn from seed 2
+            let gW = tape.gradient(of: h.sum(), wrt: [table.weight.variable(on: tape)])[0]
+            assert(h.shape == [2, 3, 16] && gW.shape == [100, 16])
+            drop.mode = .evaluation                                             // or model.setMode(.evaluation)
+            assert(drop(tokens).value == tokens.value)
+        }
+        // Docs/Layers.md:99
+        do {
+            var generator = SeededGenerator(seed: 3)
+            let encoder = TransformerEncoderLayer<Double>(embeddingSize: 8, headCount: 2, feedForwardSize: 16,
+                                                          dropout: 0.1, activation: .gelu(.none), using: &generator)
+            let tape = Tape<Double>()
+            let x = tape.variable(Tensor<Double>(randomNormal: [2, 5, 8], seed: 4))    // [B, T, E]
+            let padding = Tensor<Double>(shape: [2, 5], scalars: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1])
+            let y = encoder(x, causal: true, keyPaddingMask: padding)                 // [2, 5, 8]
+            let gx = tape.gradient(of: y.sum(), wrt: [x])[0]
+            assert(y.shape == [2, 5, 8] && gx.shape == [2, 5, 8])
+            assert(encoder.pyTorchStateDict().first!.name == "self_attn.in_proj_weight")
+            encoder.setMode(.evaluation)                                              // every dropout inside
+        }
         }
     }
 
