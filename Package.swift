@@ -38,6 +38,6 @@ let package = Package(
         // Every ```swift block of README.md and Docs/*.md, compiled and run (Snippets.swift is generated).
         .testTarget(name: "DocSnippetTests", dependencies: ["ReferenceModels", "Backprop"], exclude: ["regenerate.sh"]),
         // Runs the built `backprop` executable end to end (the dependency makes `swift test` build it).
-        .testTarget(name: "BackpropToolTests", dependencies: ["BackpropTool", "TestSupport"]),
+        .testTarget(name: "BackpropToolTests", dependencies: ["BackpropTool", "TestSupport", "Tensors"]),
     ]
 )

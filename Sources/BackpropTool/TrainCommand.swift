@@ -9,7 +9,7 @@ enum TrainCommand {
         let quiet = rest.contains("--quiet"), detectAnomalies = rest.contains("--detect-anomalies")
         rest.removeAll { $0 == "--quiet" || $0 == "--detect-anomalies" }
         let options = try Options(rest, allowed: ["model", "data", "label-column", "epochs", "learning-rate", "batch-size",
-                                                  "lambda", "seed", "optimizer", "test-every", "save", "load", "plot",
+                                                  "lambda", "seed", "optimizer", "test-every", "save", "load", "plot", "save-pytorch", "load-pytorch",
                                                   "schedule", "warmup", "clip-norm", "weight-decay"])
         let modelName = try options.string("model", default: "digits", choices: ReferenceModelChoice.names)
         let isXOR = modelName == "xor"
@@ -55,7 +55,7 @@ enum TrainCommand {
         }
         let (model, loss) = ReferenceModelChoice.make(modelName, features: features, classes: classes, seed: seed)
         // Refuse a destination that cannot be written before training, not after.
-        for option in ["save", "plot"] {
+        for option in ["save", "save-pytorch", "plot"] {
             guard let path = options.string(option) else { continue }
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false
@@ -67,6 +67,10 @@ enum TrainCommand {
         if let path = options.string("load") {
             _ = try model.loadCheckpoint(from: URL(fileURLWithPath: path))
             print("loaded \(model.namedParameters.count) parameters from \(path)")
+        }
+        if let path = options.string("load-pytorch") {
+            _ = try model.loadPyTorchCheckpoint(from: URL(fileURLWithPath: path))
+            print("loaded \(model.pyTorchStateDict().count) tensors (PyTorch's state_dict) from \(path)")
         }
         print("training \(modelName) (\(model.parameterCount) parameters) on \(training.count) examples"
               + (test.map { ", testing on \($0.count)" } ?? "") + ": \(optimizerName), η = \(learningRate), batch \(batchSize), λ = \(lambda), seed \(seed)")
@@ -86,6 +90,10 @@ enum TrainCommand {
                                      metadata: ["model": modelName, "epochs": "\(reports.count)", "seed": "\(seed)",
                                                 "optimizer": optimizerName])
             print("saved the parameters to \(path)")
+        }
+        if let path = options.string("save-pytorch") {
+            try model.savePyTorchCheckpoint(to: URL(fileURLWithPath: path), metadata: ["format": "pt", "model": modelName])
+            print("saved PyTorch's state_dict (\(model.pyTorchStateDict().count) tensors) to \(path)")
         }
         if let path = options.string("plot") {
             let chart = TrainingChart(reports, title: "\(modelName): \(optimizerName), η = \(learningRate), batch \(batchSize), λ = \(lambda)")

@@ -33,6 +33,9 @@ let usage = """
       --load FILE.safetensors            start from a checkpoint (all parameters, by name and shape)
       --save FILE.safetensors            save the trained parameters (atomically) as a checkpoint;
                                          refused, leaving FILE as it was, if any is NaN or ±∞
+      --load-pytorch FILE.safetensors    start from a PyTorch state_dict (torch's names and layouts)
+      --save-pytorch FILE.safetensors    also save the trained model as PyTorch's state_dict, for
+                                         net.load_state_dict(safetensors.torch.load_file(FILE))
       --plot FILE.svg                    draw the loss (and test accuracy) per epoch there (atomically)
 
     check options:

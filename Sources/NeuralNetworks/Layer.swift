@@ -175,14 +175,14 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     /// Names prefixed by the layer's position: `"0.weight"`, `"0.bias"`, `"1.weight"`, ….
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
         uniquelyNamed(layers.enumerated().flatMap { i, layer in
-            LayerWalk.entering(layer) { layer.namedParameters.map { ("\(i).\($0.name)", $0.parameter) } } ?? []
+            layer.namedParameters.map { ("\(i).\($0.name)", $0.parameter) }
         })
     }
 
     /// Buffers prefixed by the layer's position: `"1.running_mean"`, ….
     public var namedBuffers: [(name: String, buffer: Buffer<Scalar>)] {
         uniquelyNamed(layers.enumerated().flatMap { i, layer in
-            LayerWalk.entering(layer) { layer.namedBuffers.map { ("\(i).\($0.name)", $0.buffer) } } ?? []
+            layer.namedBuffers.map { ("\(i).\($0.name)", $0.buffer) }
         })
     }
 }

@@ -17,9 +17,9 @@ enum LayerMember<Scalar: TensorScalar> {
 
 extension Layer {
     /// The parameters, buffers and sub-layers among the layer's stored properties, in
-    /// declaration order (a superclass's first), looking inside optionals, arrays, tuples and
-    /// structs. Tensors, strings, numbers, dictionaries, sets and classes that are not layers
-    /// are not entered. The walk over nested containers uses an explicit stack.
+    /// declaration order (a superclass's first), looking inside optionals, arrays, tuples,
+    /// structs and dictionaries (by sorted key). Tensors, strings, numbers, sets and classes
+    /// that are not layers are not entered. The walk over nested containers uses an explicit stack.
     func reflectedMembers() -> [LayerMember<Scalar>] {
         var mirrors = [Mirror]()
         var next: Mirror? = Mirror(reflecting: self)
@@ -47,8 +47,14 @@ extension Layer {
                     if let wrapped = m.children.first { stack.append((path, wrapped.value)) }
                 case .collection:
                     let elements = Array(m.children)
-                    guard let first = elements.first, !Self.isLeaf(first.value) else { continue }
+                    guard let first = elements.first, Self.mayHoldMembers(first.value) else { continue }
                     for (i, e) in elements.enumerated().reversed() { stack.append(("\(path).\(i)", e.value)) }
+                case .dictionary:  // by key, sorted: a dictionary's own order is not stable
+                    let pairs = m.children.compactMap { pair -> (key: String, value: Any)? in
+                        let kv = Array(Mirror(reflecting: pair.value).children)
+                        return kv.count == 2 ? ("\(kv[0].value)", kv[1].value) : nil
+                    }
+                    for (key, value) in pairs.sorted(by: { $0.key > $1.key }) { stack.append(("\(path).\(key)", value)) }
                 case .struct, .tuple:
                     for (i, c) in m.children.enumerated().reversed() {
                         var label = c.label ?? "\(i)"
@@ -60,6 +66,16 @@ extension Layer {
             }
         }
         return members
+    }
+
+    /// Whether a collection whose first element is `value` is worth entering.
+    private static func mayHoldMembers(_ value: Any) -> Bool {
+        if value is Parameter<Scalar> || value is Buffer<Scalar> || value is any Layer<Scalar> { return true }
+        if isLeaf(value) { return false }
+        switch Mirror(reflecting: value).displayStyle {
+        case .optional, .collection, .dictionary, .struct, .tuple: return true
+        default: return false
+        }
     }
 
     /// Whether reflection should not look inside `value` (it cannot hold a parameter).
@@ -75,13 +91,16 @@ extension Layer {
     /// ``Layer/namedParameters`` (`"inner.weight"`). A parameter reached twice (shared) is
     /// listed once, at its first path; repeated names get `_1`, `_2`, ….
     func discoveredNamedParameters() -> [(name: String, parameter: Parameter<Scalar>)] {
+        LayerWalk.entering(self) { discoveredNamedParametersOnce() } ?? []
+    }
+
+    private func discoveredNamedParametersOnce() -> [(name: String, parameter: Parameter<Scalar>)] {
         var found = [(name: String, parameter: Parameter<Scalar>)]()
         for member in reflectedMembers() {
             switch member {
             case .parameter(let path, let p): found.append((path.contains(".") ? path : p.name, p))
             case .layer(let path, let layer):
-                guard let sub = LayerWalk.entering(layer, { layer.namedParameters }) else { continue }
-                found += sub.map { ("\(path).\($0.name)", $0.parameter) }
+                found += layer.namedParameters.map { ("\(path).\($0.name)", $0.parameter) }
             case .buffer: continue
             }
         }
@@ -90,13 +109,16 @@ extension Layer {
 
     /// The layer's buffers with names, discovered as ``discoveredNamedParameters()`` does.
     func discoveredNamedBuffers() -> [(name: String, buffer: Buffer<Scalar>)] {
+        LayerWalk.entering(self) { discoveredNamedBuffersOnce() } ?? []
+    }
+
+    private func discoveredNamedBuffersOnce() -> [(name: String, buffer: Buffer<Scalar>)] {
         var found = [(name: String, buffer: Buffer<Scalar>)]()
         for member in reflectedMembers() {
             switch member {
             case .buffer(let path, let b): found.append((path.contains(".") ? path : b.name, b))
             case .layer(let path, let layer):
-                guard let sub = LayerWalk.entering(layer, { layer.namedBuffers }) else { continue }
-                found += sub.map { ("\(path).\($0.name)", $0.buffer) }
+                found += layer.namedBuffers.map { ("\(path).\($0.name)", $0.buffer) }
             case .parameter: continue
             }
         }
@@ -126,7 +148,8 @@ func uniquelyNamed<T>(_ entries: [(name: String, T)], identity: (T) -> ObjectIde
 }
 
 /// The layers being walked on this thread, so that a layer reachable from itself (a parent
-/// held by a child) is entered once instead of forever.
+/// held by a child) is entered once instead of forever: each walk marks its own layer, and a
+/// layer met again while marked contributes nothing.
 enum LayerWalk {
     private static let key = "Backprop.NeuralNetworks.LayerWalk"
 

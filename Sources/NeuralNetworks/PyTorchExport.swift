@@ -21,11 +21,17 @@ extension Layer {
     }
 
     /// Saves ``pyTorchStateDict()`` to `url` as a safetensors file, atomically; PyTorch loads
-    /// it with `model.load_state_dict(safetensors.torch.load_file(path))`.
-    /// - Throws: ``CheckpointError/invalidNames(_:)`` or ``CheckpointError/file(_:)``; the
-    ///   previous file, if any, is then unchanged.
+    /// it with `model.load_state_dict(safetensors.torch.load_file(path))`. As
+    /// ``saveCheckpoint(to:metadata:)``, a NaN or an infinity is refused before anything is written.
+    /// - Throws: ``CheckpointError/invalidNames(_:)``, ``CheckpointError/nonFinite(file:parameter:index:value:)``
+    ///   or ``CheckpointError/file(_:)``; the previous file, if any, is then unchanged.
     public func savePyTorchCheckpoint(to url: URL, metadata: [String: String] = [:]) throws(CheckpointError) {
         let entries = try checkedPyTorchEntries()
+        for entry in entries {
+            if let index = entry.value.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+                throw .nonFinite(file: url.path, parameter: entry.name, index: index, value: Double(entry.value.scalars[index]))
+            }
+        }
         let file = SafetensorsFile(tensors: Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.value) }),
                                    metadata: metadata)
         do {
@@ -37,7 +43,9 @@ extension Layer {
 
     /// Loads a PyTorch `state_dict` saved as safetensors (`safetensors.torch.save_file(
     /// model.state_dict(), path)`), all or nothing: names and shapes are PyTorch's (see
-    /// ``pyTorchStateDict()``), transposed back where the layouts differ.
+    /// ``pyTorchStateDict()``), transposed back where the layouts differ. Element types are
+    /// converted to `Scalar` as `load_state_dict` does (a float32 file loads into a Double
+    /// model; batch norm's int64 `num_batches_tracked` loads into its buffer).
     /// - Parameter strict: when `false`, missing and unexpected names are ignored.
     /// - Returns: the file's metadata.
     /// - Throws: ``CheckpointError``; on any error no parameter changes.
@@ -45,7 +53,7 @@ extension Layer {
     public func loadPyTorchCheckpoint(from url: URL, strict: Bool = true) throws(CheckpointError) -> [String: String] {
         let file: SafetensorsFile<Scalar>
         do {
-            file = try SafetensorsFile(contentsOf: url)
+            file = try SafetensorsFile(contentsOf: url, convertingElementTypes: true)
         } catch {
             throw .file(error)
         }
@@ -81,9 +89,13 @@ extension Layer {
     }
 
     private func pyTorchSlots() -> [(name: String, StateSlot<Scalar>)] {
+        LayerWalk.entering(self) { pyTorchSlotsOnce() } ?? []
+    }
+
+    private func pyTorchSlotsOnce() -> [(name: String, StateSlot<Scalar>)] {
         var slots = [(name: String, StateSlot<Scalar>)]()
         func add(_ sub: any Layer<Scalar>, prefix: String) {
-            slots += (LayerWalk.entering(sub) { sub.pyTorchSlots() } ?? []).map { ("\(prefix)\($0.name)", $0.1) }
+            slots += sub.pyTorchSlots().map { ("\(prefix)\($0.name)", $0.1) }
         }
         if let sequential = self as? Sequential<Scalar> {
             var index = 0

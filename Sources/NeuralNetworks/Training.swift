@@ -140,6 +140,7 @@ public struct Trainer<Scalar: TensorScalar> {
             display.epochEnded(report)
             reports.append(report)
         }
+        model.setMode(.evaluation)
         return reports
     }
 

@@ -106,16 +106,38 @@ public struct SafetensorsFile<Scalar: TensorScalar>: Equatable, Sendable {
         try self.init(data: ScalarBytes.readFile(url), file: url.path)
     }
 
+    /// Reads a safetensors file whose tensors may have other element types, converting each
+    /// to `Scalar` as PyTorch's `load_state_dict` copies into a parameter: F16 is not read;
+    /// F32, F64, I8, I16, I32, I64, U8 and BOOL are (integers exactly up to 2⁵³ in Double,
+    /// 2²⁴ in Float; F64 → Float rounds to nearest). Otherwise as ``init(contentsOf:)``.
+    /// - Throws: ``TensorFileError``; an element type outside that list is
+    ///   ``TensorFileError/Problem/unsupportedDType(found:supported:)``.
+    public init(contentsOf url: URL, convertingElementTypes: Bool) throws(TensorFileError) {
+        try self.init(data: ScalarBytes.readFile(url), file: url.path, converting: convertingElementTypes)
+    }
+
+    /// Reads a safetensors file's bytes, converting element types when `convertingElementTypes`
+    /// (see ``init(contentsOf:convertingElementTypes:)``).
+    public init(data: Data, convertingElementTypes: Bool) throws(TensorFileError) {
+        try self.init(data: data, file: "<data>", converting: convertingElementTypes)
+    }
+
+    /// The element types ``init(contentsOf:convertingElementTypes:)`` converts, with their sizes.
+    static var convertibleDTypes: [String: Int] {
+        ["F32": 4, "F64": 8, "I8": 1, "I16": 2, "I32": 4, "I64": 8, "U8": 1, "BOOL": 1]
+    }
+
     /// A tensor's entry in the header, validated.
     private struct Entry {
         let name: String
+        let dtype: String
         let shape: [Int]
         let elements: Int
         let begin: Int
         let end: Int
     }
 
-    private init(data: Data, file: String) throws(TensorFileError) {
+    private init(data: Data, file: String, converting: Bool = false) throws(TensorFileError) {
         func failure(_ problem: TensorFileError.Problem, tensor: String? = nil) -> TensorFileError {
             TensorFileError(file: file, tensor: tensor, problem: problem)
         }
@@ -151,7 +173,7 @@ public struct SafetensorsFile<Scalar: TensorScalar>: Equatable, Sendable {
             if member.key == "__metadata__" {
                 metadata = try Self.metadata(member.value, file: file)
             } else {
-                entries.append(try Self.entry(member, file: file))
+                entries.append(try Self.entry(member, file: file, converting: converting))
             }
         }
 
@@ -180,10 +202,29 @@ public struct SafetensorsFile<Scalar: TensorScalar>: Equatable, Sendable {
         var tensors = [String: Tensor<Scalar>]()
         tensors.reserveCapacity(entries.count)
         for e in entries {
-            let scalars: [Scalar] = ScalarBytes.decode(data, at: dataStart + e.begin, count: e.elements, bigEndian: false)
+            let scalars: [Scalar] = e.dtype == Self.dtype
+                ? ScalarBytes.decode(data, at: dataStart + e.begin, count: e.elements, bigEndian: false)
+                : Self.converted(data, at: dataStart + e.begin, count: e.elements, dtype: e.dtype)
             tensors[e.name] = Tensor(uncheckedShape: e.shape, scalars: scalars)
         }
         self.init(tensors: tensors, metadata: metadata)
+    }
+
+    /// `count` little-endian elements of `dtype` (one of ``convertibleDTypes``) at `offset`, as `Scalar`.
+    private static func converted(_ data: Data, at offset: Int, count: Int, dtype: String) -> [Scalar] {
+        let size = convertibleDTypes[dtype]!
+        return (0..<count).map { i in
+            let bits = ScalarBytes.littleEndianInteger(data, at: offset + i * size, width: size)
+            switch dtype {
+            case "F32": return Scalar(Double(Float(bitPattern: UInt32(bits))))
+            case "F64": return Scalar(Double(bitPattern: bits))
+            case "I8": return Scalar(Double(Int8(truncatingIfNeeded: bits)))
+            case "I16": return Scalar(Double(Int16(truncatingIfNeeded: bits)))
+            case "I32": return Scalar(Double(Int32(truncatingIfNeeded: bits)))
+            case "I64": return Scalar(Double(Int64(bitPattern: bits)))
+            default: return Scalar(Double(bits))  // U8, BOOL
+            }
+        }
     }
 
     /// The `__metadata__` object: strings to strings.
@@ -205,7 +246,7 @@ public struct SafetensorsFile<Scalar: TensorScalar>: Equatable, Sendable {
     }
 
     /// A tensor's entry: exactly `dtype` (ours), `shape` and `data_offsets`, consistent.
-    private static func entry(_ member: JSONMember, file: String) throws(TensorFileError) -> Entry {
+    private static func entry(_ member: JSONMember, file: String, converting: Bool) throws(TensorFileError) -> Entry {
         func fail(_ problem: TensorFileError.Problem) -> TensorFileError {
             TensorFileError(file: file, tensor: member.key, problem: problem)
         }
@@ -241,7 +282,15 @@ public struct SafetensorsFile<Scalar: TensorScalar>: Equatable, Sendable {
                 .filter(\.1).map(\.0).joined(separator: ", ")
             throw fail(.malformedHeader("missing \(missing)"))
         }
-        if dtype != Self.dtype {
+        let elementSize: Int
+        if dtype == Self.dtype {
+            elementSize = MemoryLayout<Scalar>.stride
+        } else if converting {
+            guard let size = convertibleDTypes[dtype] else {
+                throw fail(.unsupportedDType(found: dtype, supported: convertibleDTypes.keys.sorted()))
+            }
+            elementSize = size
+        } else {
             if dtype == "F32" || dtype == "F64" { throw fail(.scalarTypeMismatch(found: dtype, expected: Self.dtype)) }
             throw fail(.unsupportedDType(found: dtype, supported: ["F32", "F64"]))
         }
@@ -252,7 +301,7 @@ public struct SafetensorsFile<Scalar: TensorScalar>: Equatable, Sendable {
             throw fail(.invalidOffsets("begin \(offsets[0]) is after end \(offsets[1])"))
         }
         let counts: (elements: Int, bytes: Int)
-        switch ScalarBytes.counts(of: shape, elementSize: MemoryLayout<Scalar>.stride) {
+        switch ScalarBytes.counts(of: shape, elementSize: elementSize) {
         case .success(let c): counts = c
         case .failure(let invalid): throw fail(.invalidShape(shape: shape, reason: invalid.reason))
         }
@@ -260,6 +309,6 @@ public struct SafetensorsFile<Scalar: TensorScalar>: Equatable, Sendable {
             let span = offsets[1] - offsets[0]
             throw fail(.invalidOffsets("\(offsets) span \(span) bytes, but shape \(shape) of \(dtype) needs \(counts.bytes)"))
         }
-        return Entry(name: member.key, shape: shape, elements: counts.elements, begin: offsets[0], end: offsets[1])
+        return Entry(name: member.key, dtype: dtype, shape: shape, elements: counts.elements, begin: offsets[0], end: offsets[1])
     }
 }

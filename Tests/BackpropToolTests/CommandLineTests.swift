@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Tensors
 
 /// Runs the built `backprop` executable (the test target depends on it, so `swift test` builds
 /// it next to the test bundle) and returns its exit status, standard output and standard error.
@@ -167,6 +168,18 @@ struct CommandLineTests {
                 && !nowhere.out.contains("final training loss"), "\(nowhere.err)")
         let wrong = try runBackprop(["train", "--model", "logistic", "--quiet", "--epochs", "1", "--load", file.path])
         #expect(wrong.status == 1 && wrong.err.contains("xor.safetensors"), "\(wrong.err)")
+
+        // PyTorch's layout: nn.Sequential numbering does not apply (XORNetwork names by property),
+        // but the weights are nn.Linear's [out, in]; it loads back, and not as a native checkpoint.
+        let torch = dir.appendingPathComponent("xor-torch.safetensors")
+        let exported = try runBackprop(["train", "--model", "xor", "--quiet", "--save-pytorch", torch.path])
+        #expect(exported.status == 0 && exported.out.contains("saved PyTorch's state_dict (4 tensors)"), "\(exported.err)")
+        let stored = try SafetensorsFile<Double>(contentsOf: torch)
+        #expect(stored.tensors["hidden.weight"]?.shape == [2, 2] && stored.tensors["output.weight"]?.shape == [1, 2])
+        let back = try runBackprop(["train", "--model", "xor", "--quiet", "--epochs", "1", "--load-pytorch", torch.path])
+        #expect(back.status == 0 && back.out.contains("loaded 4 tensors") && back.out.contains("accuracy 100.00%"), "\(back.out)")
+        let crossed = try runBackprop(["train", "--model", "xor", "--quiet", "--epochs", "1", "--load", torch.path])
+        #expect(crossed.status == 1 && crossed.err.contains("wrong shapes"), "\(crossed.err)")
     }
 
     @Test("train --save after the loss went non-finite refuses to save: exit 1, the parameter named, the old file unchanged")

@@ -20,7 +20,7 @@ enum DocSnippets {
     /// README.md
     @Sendable static func readme() throws {
         do {
-        // README.md:62
+        // README.md:64
 
         let tape = Tape<Double>()
         let W = tape.variable(Tensor<Double>(shape: [2, 2], scalars: [0.5, -0.4, 0.3, 0.8]))
@@ -49,7 +49,7 @@ enum DocSnippets {
         tape.anomalyDetection = .collect                  // or .stop
         _ = log(x)                                        // x holds a 0: log produced -inf
         print(tape.firstAnomaly!)                         // "log at Example.swift:24 produced -inf at [0, 0] …"
-        // README.md:96
+        // README.md:98
         let gW = tape.gradient(of: loss, wrt: [W], creatingGraph: true)[0]  // ∂L/∂W, recorded
         let penalty = (gW * gW).sum()                                      // ‖∂L/∂W‖²
         let dPenalty = tape.gradient(of: penalty, wrt: [W])[0]              // ∂‖∂L/∂W‖²/∂W, [2, 2]
@@ -60,7 +60,7 @@ enum DocSnippets {
             return (sigmoid(z) * sigmoid(z)).sum() * 0.5
         }
         let (y, jv) = valueWithDifferential(at: W.value, along: v) { W in sigmoid(W) }  // J·v (forward mode)
-        // README.md:117
+        // README.md:119
         let softplus = CustomOperation<Double>(
             name: "softplus", forward: { x in log(exp(x[0]) + 1) },
             vjp: { x, _, upstream in [upstream * sigmoid(x[0])] })
@@ -138,7 +138,6 @@ enum DocSnippets {
             }
 
             func callAsFunction(_ x: Variable<Double>) -> Variable<Double> { x + outer(inner(x)) }
-            var parameters: [Parameter<Double>] { inner.parameters + outer.parameters }
         }
 
         var g = SeededGenerator(seed: 1)
@@ -203,7 +202,46 @@ enum DocSnippets {
     /// Docs/Layers.md
     @Sendable static func docsLayers() throws {
         do {
-        // Docs/Layers.md:43
+        // Docs/Layers.md:15
+
+        /// y = x + W₂·relu(W₁·x + b₁) + b₂, with a batch norm on the way out.
+        final class Block: Layer {
+            let inner: Dense<Double>
+            let outer: Dense<Double>
+            let norm = BatchNorm<Double>(featureCount: 4)
+
+            init(seed: UInt64) {
+                var g = SeededGenerator(seed: seed)
+                inner = Dense(inputSize: 4, outputSize: 4, activation: .relu, using: &g)
+                outer = Dense(inputSize: 4, outputSize: 4, using: &g)
+            }
+
+            func callAsFunction(_ x: Variable<Double>) -> Variable<Double> { norm(x + outer(inner(x))) }
+        }
+
+        let block = Block(seed: 1)
+        print(block.namedParameters.map(\.name))
+        // ["inner.weight", "inner.bias", "outer.weight", "outer.bias", "norm.weight", "norm.bias"]
+        print(block.namedBuffers.map(\.name))
+        // ["norm.running_mean", "norm.running_var", "norm.num_batches_tracked"]
+        // Docs/Layers.md:67
+        let model = Sequential<Double>([Block(seed: 2), Dense(weight: Tensor(ones: [4, 2]), bias: Tensor(zeros: [2]), activation: .identity)])
+        model.setMode(.evaluation)   // PyTorch's model.eval(): batch norm uses its running statistics
+        let y = model(Tensor<Double>(ones: [3, 4]))
+        model.setMode(.training)     // model.train()
+        // Docs/Layers.md:102
+        var g = SeededGenerator(seed: 3)
+        let cnn = Sequential<Double>([
+            Conv2D(inputChannels: 1, outputChannels: 4, kernelSize: 3, padding: 1, using: &g),
+            BatchNorm(featureCount: 4),
+            Lambda { relu($0) },
+            MaxPool2D(kernelSize: 2),
+            Flatten(),
+            ResidualConnection(Sequential([Dense(inputSize: 64, outputSize: 64, activation: .relu, using: &g)])),
+            Dense(inputSize: 64, outputSize: 10, using: &g),
+        ])
+        let logits = cnn(Tensor<Double>(randomUniform: [2, 1, 8, 8], seed: 4))   // [2, 10]
+        // Docs/Layers.md:145
         do {
             var generator = SeededGenerator(seed: 1)
             let table = Embedding<Double>(count: 100, dimension: 16, using: &generator)
@@ -217,7 +255,7 @@ enum DocSnippets {
             drop.mode = .evaluation                                             // or model.setMode(.evaluation)
             assert(drop(tokens).value == tokens.value)
         }
-        // Docs/Layers.md:99
+        // Docs/Layers.md:201
         do {
             var generator = SeededGenerator(seed: 3)
             let encoder = TransformerEncoderLayer<Double>(embeddingSize: 8, headCount: 2, feedForwardSize: 16,
@@ -231,6 +269,13 @@ enum DocSnippets {
             assert(encoder.pyTorchStateDict().first!.name == "self_attn.in_proj_weight")
             encoder.setMode(.evaluation)                                              // every dropout inside
         }
+        // Docs/Layers.md:229
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnn-torch.safetensors")
+        try cnn.savePyTorchCheckpoint(to: url)
+        print(cnn.pyTorchStateDict().map(\.name).prefix(4))
+        // ["0.weight", "0.bias", "1.weight", "1.bias"]; the Dense layers are "5.body.0.weight" and "6.weight"
+        try cnn.loadPyTorchCheckpoint(from: url)   // and, in Python:
+        //   net.load_state_dict(safetensors.torch.load_file("cnn-torch.safetensors"))
         }
     }
 

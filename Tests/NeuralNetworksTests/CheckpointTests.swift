@@ -68,7 +68,7 @@ struct CheckpointTests {
     @Test("repeated names from a namedParameters override are numbered in order; shared parameters stored once")
     func repeatedNames() throws {
         let block = Residual(width: 3, seed: 4)  // the default names are already unique
-        #expect(try block.checkpointEntries().map(\.name) == ["weight", "bias", "weight_1", "bias_1"])
+        #expect(try block.checkpointEntries().map(\.name) == ["inner.weight", "inner.bias", "outer.weight", "outer.bias"])
         final class Repeating: Layer {
             let inner: Residual
             init(_ inner: Residual) { self.inner = inner }

@@ -12,7 +12,6 @@ final class Residual: Layer {
         outer = Dense(inputSize: width, outputSize: width, using: &g)
     }
     func callAsFunction(_ x: Variable<Double>) -> Variable<Double> { x + outer(inner(x)) }
-    var parameters: [Parameter<Double>] { inner.parameters + outer.parameters }
 }
 
 @Suite("Layers, parameters, initialisers, losses")
@@ -47,10 +46,11 @@ struct LayerTests {
         #expect(tape.gradient(of: y, wrt: d.bias.variable(on: tape)) == Tensor([1]))
     }
 
-    @Test("a user-defined layer's default names are unique: weight, bias, weight_1, bias_1")
+    @Test("a user-defined layer's parameters are found under its properties' names: inner.weight, …, outer.bias")
     func defaultNamesUnique() {
         let block = Residual(width: 2, seed: 1)
-        #expect(block.namedParameters.map(\.name) == ["weight", "bias", "weight_1", "bias_1"])
+        #expect(block.namedParameters.map(\.name) == ["inner.weight", "inner.bias", "outer.weight", "outer.bias"])
+        #expect(block.parameters.map(ObjectIdentifier.init) == (block.inner.parameters + block.outer.parameters).map(ObjectIdentifier.init))
         #expect(block.namedParameters.map { ObjectIdentifier($0.parameter) } == block.parameters.map(ObjectIdentifier.init))
     }
 

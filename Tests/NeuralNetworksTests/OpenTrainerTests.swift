@@ -36,6 +36,21 @@ struct OpenTrainerTests {
         #expect(r1.map(\.loss) == r2.map(\.loss) && r1.map(\.accuracy) == r2.map(\.accuracy))
     }
 
+    @Test("fit trains in .training mode (batch norm's statistics move) and leaves the model in .evaluation")
+    func modes() throws {
+        let (data, w0) = problem()
+        let norm = BatchNorm<Double>(featureCount: 2)
+        let model = Sequential<Double>([Dense(weight: w0, bias: Tensor(zeros: [2]), activation: .identity), norm])
+        var sgd = SGD<Double>(learningRate: 0.1)
+        _ = try Trainer<Double>(epochs: 2, batchSize: 3, progress: .silent).fit(model, loss: .softmaxCrossEntropy,
+                                                                                optimizer: &sgd, on: data)
+        #expect(norm.batchesTracked.value == Tensor(4))  // 2 epochs × 2 batches, none during evaluation
+        #expect(norm.mode == .evaluation)
+        let frozen = norm.runningMean.value
+        _ = evaluate(model, loss: .softmaxCrossEntropy, on: data)
+        #expect(norm.runningMean.value == frozen)
+    }
+
     @Test("any scalar loss of (outputs, labels) trains: a mean absolute error falls")
     func customLoss() throws {
         let (data, w0) = problem()

@@ -227,3 +227,41 @@ struct SafetensorsTests {
         #expect(error.description == "m.safetensors: tensor \"w\": invalid data_offsets: [0, 20] span 20 bytes")
     }
 }
+
+@Suite("Safetensors: converting element types (PyTorch import)")
+struct SafetensorsConversionTests {
+    /// A one-tensor file of `dtype` with the given little-endian element bytes.
+    static func file(dtype: String, shape: [Int], bytes: [UInt8]) -> Data {
+        var header = "{\"t\":{\"dtype\":\"\(dtype)\",\"shape\":\(shape),\"data_offsets\":[0,\(bytes.count)]}}"
+        while header.utf8.count % 8 != 0 { header += " " }
+        var data = Data()
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(contentsOf: Array(header.utf8))
+        data.append(contentsOf: bytes)
+        return data
+    }
+
+    @Test("F32, F64, I64, I32, I8, U8 and BOOL convert to Double and Float; F16 is refused by name")
+    func conversions() throws {
+        func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        let f32 = Self.file(dtype: "F32", shape: [2], bytes: le(Float(1.5).bitPattern) + le(Float(-0.1).bitPattern))
+        #expect(try SafetensorsFile<Double>(data: f32, convertingElementTypes: true).tensors["t"] == Tensor([1.5, Double(Float(-0.1))]))
+        #expect(throws: TensorFileError.self) { try SafetensorsFile<Double>(data: f32) }  // not without asking
+        let f64 = Self.file(dtype: "F64", shape: [1], bytes: le(0.1.bitPattern))
+        #expect(try SafetensorsFile<Float>(data: f64, convertingElementTypes: true).tensors["t"] == Tensor([Float(0.1)]))
+        let i64 = Self.file(dtype: "I64", shape: [], bytes: le(Int64(-7)))
+        #expect(try SafetensorsFile<Double>(data: i64, convertingElementTypes: true).tensors["t"] == Tensor(-7))
+        let i32 = Self.file(dtype: "I32", shape: [2], bytes: le(Int32(3)) + le(Int32.min))
+        #expect(try SafetensorsFile<Double>(data: i32, convertingElementTypes: true).tensors["t"] == Tensor([3, -2147483648]))
+        let small = Self.file(dtype: "I8", shape: [1], bytes: [0xFF])
+        #expect(try SafetensorsFile<Double>(data: small, convertingElementTypes: true).tensors["t"] == Tensor([-1]))
+        let u8 = Self.file(dtype: "U8", shape: [1], bytes: [0xFF])
+        #expect(try SafetensorsFile<Double>(data: u8, convertingElementTypes: true).tensors["t"] == Tensor([255]))
+        let bool = Self.file(dtype: "BOOL", shape: [2], bytes: [1, 0])
+        #expect(try SafetensorsFile<Double>(data: bool, convertingElementTypes: true).tensors["t"] == Tensor([1, 0]))
+        let f16 = Self.file(dtype: "F16", shape: [1], bytes: [0, 0x3C])
+        #expect(throws: TensorFileError.self) { try SafetensorsFile<Double>(data: f16, convertingElementTypes: true) }
+        let short = Self.file(dtype: "I64", shape: [2], bytes: le(Int64(1)))  // 8 bytes for 16
+        #expect(throws: TensorFileError.self) { try SafetensorsFile<Double>(data: short, convertingElementTypes: true) }
+    }
+}
