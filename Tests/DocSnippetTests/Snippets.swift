@@ -241,7 +241,7 @@ enum DocSnippets {
             Dense(inputSize: 64, outputSize: 10, using: &g),
         ])
         let logits = cnn(Tensor<Double>(randomUniform: [2, 1, 8, 8], seed: 4))   // [2, 10]
-        // Docs/Layers.md:145
+        // Docs/Layers.md:151
         do {
             var generator = SeededGenerator(seed: 1)
             let table = Embedding<Double>(count: 100, dimension: 16, using: &generator)
@@ -255,7 +255,7 @@ enum DocSnippets {
             drop.mode = .evaluation                                             // or model.setMode(.evaluation)
             assert(drop(tokens).value == tokens.value)
         }
-        // Docs/Layers.md:201
+        // Docs/Layers.md:212
         do {
             var generator = SeededGenerator(seed: 3)
             let encoder = TransformerEncoderLayer<Double>(embeddingSize: 8, headCount: 2, feedForwardSize: 16,
@@ -269,7 +269,7 @@ enum DocSnippets {
             assert(encoder.pyTorchStateDict().first!.name == "self_attn.in_proj_weight")
             encoder.setMode(.evaluation)                                              // every dropout inside
         }
-        // Docs/Layers.md:229
+        // Docs/Layers.md:240
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnn-torch.safetensors")
         try cnn.savePyTorchCheckpoint(to: url)
         print(cnn.pyTorchStateDict().map(\.name).prefix(4))

@@ -130,4 +130,20 @@ struct AttentionLayersTests {
         #expect(result.relative <= 1e-6)
         #expect(result.norm > 1e-3, "a zero H·v tests nothing")
     }
+
+    @Test("Float: the encoder layer, same seed, agrees with Double's to 1e-4 relative (masks included)")
+    func floatAgreesWithDouble() {
+        var gd = SeededGenerator(seed: 15), gf = SeededGenerator(seed: 15)
+        let d = TransformerEncoderLayer<Double>(embeddingSize: 8, headCount: 2, feedForwardSize: 16, dropout: 0, using: &gd)
+        let f = TransformerEncoderLayer<Float>(embeddingSize: 8, headCount: 2, feedForwardSize: 16, dropout: 0, using: &gf)
+        let x = Tensor<Double>(randomNormal: [2, 4, 8], seed: 16)
+        let mask = Tensor<Double>(shape: [2, 4], scalars: [0, 0, 0, 1, 0, 0, 0, 0])
+        let td = Tape<Double>(), tf = Tape<Float>()
+        let yd = d(td.constant(x), causal: true, keyPaddingMask: mask).value
+        let yf = f(tf.constant(Tensor<Float>(shape: x.shape, scalars: x.scalars.map(Float.init))), causal: true,
+                   keyPaddingMask: Tensor<Float>(shape: mask.shape, scalars: mask.scalars.map(Float.init))).value
+        let scale = yd.scalars.map { Swift.abs($0) }.max()!
+        let worst = Swift.zip(yd.scalars, yf.scalars).map { Swift.abs($0 - Double($1)) }.max()!
+        #expect(worst / scale <= 1e-4)
+    }
 }
