@@ -31,7 +31,7 @@ public final class DigitTransformer: Layer {
         var g = SeededGenerator(seed: seed)
         embedding = Dense(inputSize: 8, outputSize: width, activation: .identity, initializer: .glorotUniform, using: &g)
         positions = Parameter(name: "positions", role: .weight,
-                              value: Tensor(randomNormal: [8, width], standardDeviation: 0.02, using: &g))
+                              value: Tensor(randomNormal: [8, width], standardDeviation: 0.5, using: &g))
         encoder = (0..<layers).map { _ in
             TransformerEncoderLayer(embeddingSize: width, headCount: heads, feedForwardSize: feedForward, dropout: dropout,
                                     activation: .gelu(.none), using: &g)

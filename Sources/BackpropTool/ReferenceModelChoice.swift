@@ -21,7 +21,7 @@ enum ReferenceModelChoice {
         case "digits": Defaults(epochs: MainJob.epochs, batchSize: MainJob.batchSize, lambda: MainJob.lambda,
                                 seed: MainJob.seed, optimizer: "adam", learningRate: nil)
         case "cnn": Defaults(epochs: 25, batchSize: 32, lambda: 0, seed: 5, optimizer: "adam", learningRate: 0.01)
-        case "transformer": Defaults(epochs: 10, batchSize: 32, lambda: 0, seed: 1, optimizer: "adam", learningRate: 0.003,
+        case "transformer": Defaults(epochs: 15, batchSize: 32, lambda: 0, seed: 1, optimizer: "adam", learningRate: 0.003,
                                      schedule: "cosine:0.02")
         default: Defaults(epochs: MainJob.epochs, batchSize: MainJob.batchSize, lambda: 0, seed: MainJob.seed,
                           optimizer: "adam", learningRate: nil)
