@@ -5,7 +5,7 @@ import ReferenceModels
 /// `train` and `graph`, with the settings each trains well with by default.
 enum ReferenceModelChoice {
     /// The names `--model` accepts; the first is the default.
-    static let names = ["digits", "xor", "logistic", "deep", "cnn", "lstm"]
+    static let names = ["digits", "xor", "logistic", "deep", "cnn", "lstm", "transformer"]
 
     /// What `train` uses for a model when the command line does not say.
     struct Defaults {
@@ -24,6 +24,8 @@ enum ReferenceModelChoice {
         case "cnn": Defaults(epochs: 25, batchSize: 32, lambda: 0, seed: 5, optimizer: "adam", learningRate: 0.01)
         case "lstm": Defaults(epochs: 20, batchSize: 32, lambda: 0, seed: 5, optimizer: "adam", learningRate: 0.01,
                               schedule: "cosine")
+        case "transformer": Defaults(epochs: 15, batchSize: 32, lambda: 0, seed: 1, optimizer: "adam", learningRate: 0.003,
+                                     schedule: "cosine:0.02")
         default: Defaults(epochs: MainJob.epochs, batchSize: MainJob.batchSize, lambda: 0, seed: MainJob.seed,
                           optimizer: "adam", learningRate: nil)
         }
@@ -33,7 +35,7 @@ enum ReferenceModelChoice {
     static func requiredFeatures(_ name: String) -> Int? {
         switch name {
         case "xor": 2
-        case "cnn", "lstm": 64
+        case "cnn", "lstm", "transformer": 64
         default: nil
         }
     }
@@ -47,6 +49,7 @@ enum ReferenceModelChoice {
         case "deep": let m = DeepReLUNetwork(widths: [features, 64, 32, classes], seed: seed); return (m, m.loss)
         case "cnn": let m = DigitCNN(seed: seed); return (m, m.loss)
         case "lstm": let m = DigitLSTM(seed: seed); return (m, m.loss)
+        case "transformer": let m = DigitTransformer(seed: seed); return (m, m.loss)
         default: let m = DigitClassifier(inputs: features, classes: classes, seed: seed); return (m, m.loss)
         }
     }

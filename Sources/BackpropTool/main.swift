@@ -13,7 +13,7 @@ let usage = """
            backprop help            this text
 
     train options:
-      --model digits|xor|logistic|deep|cnn|lstm   the architecture (default digits; cnn: DigitCNN, lstm: DigitLSTM, 8×8 images)
+      --model digits|xor|logistic|deep|cnn|lstm|transformer   the architecture (default digits; cnn: DigitCNN, lstm: DigitLSTM, transformer: DigitTransformer, 8×8 images)
       --data FILE.csv                    your own data: numbers, one example per row, the class index
                                          (0…65535) in the last column (or --label-column N, from 1);
                                          default: the bundled digits (the XOR patterns for --model xor)
@@ -22,7 +22,7 @@ let usage = """
       --optimizer sgd|momentum|nesterov|adam|adamw|rmsprop|adagrad   (default adam)
       --weight-decay W                   AdamW's decoupled weight decay (default 0.01)
       --schedule constant|cosine|cosine:FLOOR|step:EVERY:FACTOR
-                                         the learning rate over the run's steps (default constant; lstm: cosine)
+                                         the learning rate over the run's steps (default constant; lstm: cosine, transformer: cosine:0.02)
       --warmup N                         a linear warm-up over the first N steps, then the schedule
       --clip-norm C                      scale each step's gradients down to global norm ≤ C
       --test-every K                     every K-th row to the test set (default 5; 0: no test set)
@@ -45,7 +45,7 @@ let usage = """
                                          for the 2-2-1 example and this network (Docs/DeltaRule.md)
 
     graph options:
-      --model digits|xor|logistic|deep|cnn|lstm   the architecture (default digits; cnn: DigitCNN, lstm: DigitLSTM, 8×8 images)
+      --model digits|xor|logistic|deep|cnn|lstm|transformer   the architecture (default digits; cnn: DigitCNN, lstm: DigitLSTM, transformer: DigitTransformer, 8×8 images)
       --examples N  --lambda λ  --seed S the batch (first N examples), the L2 term, the initial weights
       --output FILE.svg                  draw the graph as an SVG picture there (atomically; no Graphviz needed)
       --output FILE.dot                  write Graphviz DOT there (atomically) instead of standard output;

@@ -241,7 +241,21 @@ enum DocSnippets {
             Dense(inputSize: 64, outputSize: 10, using: &g),
         ])
         let logits = cnn(Tensor<Double>(randomUniform: [2, 1, 8, 8], seed: 4))   // [2, 10]
-        // Docs/Layers.md:158
+        // Docs/Layers.md:151
+        do {
+            var generator = SeededGenerator(seed: 1)
+            let table = Embedding<Double>(count: 100, dimension: 16, using: &generator)
+            let norm = LayerNorm<Double>(normalizedShape: [16])
+            let drop = Dropout<Double>(rate: 0.1, seed: 2)
+            let tape = Tape<Double>()
+            let tokens = table([5, 9, 9, 1, 0, 42], shape: [2, 3], on: tape)   // [2, 3, 16]
+            let h = drop(norm(tokens))                                          // training: masks drawn from seed 2
+            let gW = tape.gradient(of: h.sum(), wrt: [table.weight.variable(on: tape)])[0]
+            assert(h.shape == [2, 3, 16] && gW.shape == [100, 16])
+            drop.mode = .evaluation                                             // or model.setMode(.evaluation)
+            assert(drop(tokens).value == tokens.value)
+        }
+        // Docs/Layers.md:208
         var generator = SeededGenerator(seed: 1)
         let lstm = LSTM<Double>(inputSize: 8, hiddenSize: 16, layerCount: 2, using: &generator)
         let tape = Tape<Double>()
@@ -255,7 +269,21 @@ enum DocSnippets {
         let cell = GRUCell<Double>(inputSize: 8, hiddenSize: 16, using: &generator)
         let h1 = cell(x.slice(0..<1, alongAxis: 1).reshaped(to: [4, 8]), state: nil)   // [4, 16]
         assert(h1.shape == [4, 16])
-        // Docs/Layers.md:192
+        // Docs/Layers.md:271
+        do {
+            var generator = SeededGenerator(seed: 3)
+            let encoder = TransformerEncoderLayer<Double>(embeddingSize: 8, headCount: 2, feedForwardSize: 16,
+                                                          dropout: 0.1, activation: .gelu(.none), using: &generator)
+            let tape = Tape<Double>()
+            let x = tape.variable(Tensor<Double>(randomNormal: [2, 5, 8], seed: 4))    // [B, T, E]
+            let padding = Tensor<Double>(shape: [2, 5], scalars: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1])
+            let y = encoder(x, causal: true, keyPaddingMask: padding)                 // [2, 5, 8]
+            let gx = tape.gradient(of: y.sum(), wrt: [x])[0]
+            assert(y.shape == [2, 5, 8] && gx.shape == [2, 5, 8])
+            assert(encoder.pyTorchStateDict().first!.name == "self_attn.in_proj_weight")
+            encoder.setMode(.evaluation)                                              // every dropout inside
+        }
+        // Docs/Layers.md:299
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnn-torch.safetensors")
         try cnn.savePyTorchCheckpoint(to: url)
         print(cnn.pyTorchStateDict().map(\.name).prefix(4))
