@@ -120,12 +120,7 @@ extension Layer {
     ///   be written. On any error the previous file, if any, is unchanged.
     /// - Complexity: O(n) in the number of parameter elements, besides the write.
     public func saveCheckpoint(to url: URL, metadata: [String: String] = [:]) throws(CheckpointError) {
-        for entry in try stateEntries() {
-            let value = entry.value
-            if let index = value.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
-                throw .nonFinite(file: url.path, parameter: entry.name, index: index, value: Double(value.scalars[index]))
-            }
-        }
+        try refuseNonFinite(try stateEntries(), file: url.path)
         let file = try checkpointFile(metadata: metadata)
         do {
             try file.write(to: url)
@@ -217,6 +212,16 @@ struct StateEntry<Scalar: TensorScalar> {
         self.name = name
         value = buffer.value
         assign = { buffer.value = $0 }
+    }
+}
+
+/// Throws ``CheckpointError/nonFinite(file:parameter:index:value:)`` for the first entry holding
+/// a NaN or an infinity, before anything is written.
+func refuseNonFinite<Scalar>(_ entries: [StateEntry<Scalar>], file: String) throws(CheckpointError) {
+    for entry in entries {
+        if let index = entry.value.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+            throw .nonFinite(file: file, parameter: entry.name, index: index, value: Double(entry.value.scalars[index]))
+        }
     }
 }
 

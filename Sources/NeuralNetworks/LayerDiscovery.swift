@@ -91,38 +91,32 @@ extension Layer {
     /// ``Layer/namedParameters`` (`"inner.weight"`). A parameter reached twice (shared) is
     /// listed once, at its first path; repeated names get `_1`, `_2`, ….
     func discoveredNamedParameters() -> [(name: String, parameter: Parameter<Scalar>)] {
-        LayerWalk.entering(self) { discoveredNamedParametersOnce() } ?? []
-    }
-
-    private func discoveredNamedParametersOnce() -> [(name: String, parameter: Parameter<Scalar>)] {
-        var found = [(name: String, parameter: Parameter<Scalar>)]()
-        for member in reflectedMembers() {
-            switch member {
-            case .parameter(let path, let p): found.append((path.contains(".") ? path : p.name, p))
-            case .layer(let path, let layer):
-                found += layer.namedParameters.map { ("\(path).\($0.name)", $0.parameter) }
-            case .buffer: continue
-            }
-        }
-        return uniquelyNamed(found)
+        discovered(own: { if case .parameter(let path, let p) = $0 { (path.contains(".") ? path : p.name, p) } else { nil } },
+                   inside: { $0.namedParameters.map { ($0.name, $0.parameter) } }).map { ($0.name, $0.1) }
     }
 
     /// The layer's buffers with names, discovered as ``discoveredNamedParameters()`` does.
     func discoveredNamedBuffers() -> [(name: String, buffer: Buffer<Scalar>)] {
-        LayerWalk.entering(self) { discoveredNamedBuffersOnce() } ?? []
+        discovered(own: { if case .buffer(let path, let b) = $0 { (path.contains(".") ? path : b.name, b) } else { nil } },
+                   inside: { $0.namedBuffers.map { ($0.name, $0.buffer) } }).map { ($0.name, $0.1) }
     }
 
-    private func discoveredNamedBuffersOnce() -> [(name: String, buffer: Buffer<Scalar>)] {
-        var found = [(name: String, buffer: Buffer<Scalar>)]()
-        for member in reflectedMembers() {
-            switch member {
-            case .buffer(let path, let b): found.append((path.contains(".") ? path : b.name, b))
-            case .layer(let path, let layer):
-                found += layer.namedBuffers.map { ("\(path).\($0.name)", $0.buffer) }
-            case .parameter: continue
+    /// The walk behind both: the layer's own objects of one kind (`own` picks them out of its
+    /// members), then each sub-layer's (`inside`) prefixed by its path, made unique; empty when
+    /// the layer is already being walked (Note on cycles at ``LayerWalk``).
+    private func discovered<T: AnyObject>(own: (LayerMember<Scalar>) -> (String, T)?,
+                                          inside: (any Layer<Scalar>) -> [(String, T)]) -> [(name: String, T)] {
+        LayerWalk.entering(self) {
+            var found = [(name: String, T)]()
+            for member in reflectedMembers() {
+                if let entry = own(member) {
+                    found.append(entry)
+                } else if case .layer(let path, let layer) = member {
+                    found += inside(layer).map { ("\(path).\($0.0)", $0.1) }
+                }
             }
-        }
-        return uniquelyNamed(found)
+            return uniquelyNamed(found)
+        } ?? []
     }
 }
 

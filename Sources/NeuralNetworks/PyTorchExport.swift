@@ -27,11 +27,7 @@ extension Layer {
     ///   or ``CheckpointError/file(_:)``; the previous file, if any, is then unchanged.
     public func savePyTorchCheckpoint(to url: URL, metadata: [String: String] = [:]) throws(CheckpointError) {
         let entries = try checkedPyTorchEntries()
-        for entry in entries {
-            if let index = entry.value.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
-                throw .nonFinite(file: url.path, parameter: entry.name, index: index, value: Double(entry.value.scalars[index]))
-            }
-        }
+        try refuseNonFinite(entries, file: url.path)
         let file = SafetensorsFile(tensors: Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.value) }),
                                    metadata: metadata)
         do {
