@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Backprop: reverse-mode automatic differentiation in pure Swift.
-// No dependencies and no unsafeFlags: see ../shared/DESIGN.md.
+// No dependencies and no unsafeFlags: see ../shared/DESIGN.md. One small C target (CKernels).
 import PackageDescription
 
 let package = Package(
@@ -13,7 +13,10 @@ let package = Package(
         .executable(name: "backprop", targets: ["BackpropTool"]),
     ],
     targets: [
-        .target(name: "Tensors"),
+        // The one place that is not Swift: SIMD GEMM micro-kernels (AVX2+FMA, AVX-512F) with
+        // per-function target attributes and CPUID dispatch (../shared/DESIGN.md).
+        .target(name: "CKernels"),
+        .target(name: "Tensors", dependencies: ["CKernels"]),
         .target(name: "Autodiff", dependencies: ["Tensors"]),
         // The textbook algorithms, an independent oracle: Tensors only, never Autodiff.
         .target(name: "DeltaRule", dependencies: ["Tensors"]),
@@ -25,7 +28,7 @@ let package = Package(
         .target(name: "ReferenceModels", dependencies: ["Backprop"], path: "Models"),
         .executableTarget(name: "BackpropTool", dependencies: ["Backprop", "ReferenceModels"]),
         // Release-mode benchmarks (swift run -c release Benchmarks); not part of any product.
-        .executableTarget(name: "Benchmarks", dependencies: ["Tensors", "Autodiff", "NeuralNetworks"]),
+        .executableTarget(name: "Benchmarks", dependencies: ["Tensors", "Autodiff", "NeuralNetworks", "CKernels"]),
         // What the test targets share (an XML reader for the SVG tests); not part of any product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),

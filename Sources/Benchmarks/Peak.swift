@@ -1,5 +1,8 @@
 import Dispatch
 import Tensors
+#if arch(x86_64)
+import CKernels
+#endif
 
 // Note [Peak loop]: the machine's arithmetic peak *for the instructions we may use*. The
 // package targets baseline x86-64 (no unsafeFlags), so our kernels have SSE2's 128-bit
@@ -43,6 +46,61 @@ func peakLoopFloat(_ iterations: Int, _ seed: Float) -> Float {
 
 struct PeakResult {
     let dtype: String, threads: Int, gflops: Double
+    /// What was timed: "sse2 mul+add" (Note [Peak loop]) or "<kernel> micro-kernel in L1".
+    var instructions = "sse2 mul+add"
+}
+
+// Note [Kernel peak]: the ceiling of the blocked GEMM is its micro-kernel with every operand in
+// L1: the active C kernel (GEMMKernels.active) run again and again on one packed sliver of A
+// (mr × 128) and of B (128 × nr), 28–32 KB together, so no load ever misses. Each call does
+// 2·mr·nr·128 flops. The blocked GEMM can only lose against this figure (packing, edge tiles,
+// L2/L3 traffic, threading), so "% of kernel peak" says how much of the machine's FMA
+// throughput the rest of the GEMM keeps.
+
+/// GFLOP/s of the active C micro-kernel on L1-resident packed operands (Note [Kernel peak]),
+/// on `threads` threads at once; nil when the Swift kernel is active.
+func measureKernelPeak(dtype: String, threads: Int, quick: Bool) -> PeakResult? {
+    #if arch(x86_64)
+    let kernel = GEMMKernels.active
+    guard kernel != .swift else { return nil }
+    let kc = 128
+    let (mr, nr): (Int, Int) = switch (kernel, dtype) {
+    case (.avx512, "float32"): (Int(BP_AVX512_FLOAT_MR), Int(BP_AVX512_FLOAT_NR))
+    case (.avx512, _): (Int(BP_AVX512_DOUBLE_MR), Int(BP_AVX512_DOUBLE_NR))
+    case (_, "float32"): (Int(BP_AVX2_FLOAT_MR), Int(BP_AVX2_FLOAT_NR))
+    default: (Int(BP_AVX2_DOUBLE_MR), Int(BP_AVX2_DOUBLE_NR))
+    }
+    let calls = quick ? 20_000 : 100_000
+    @Sendable func run(_ seed: Int) -> Double {
+        if dtype == "float32" {
+            let a = [Float](repeating: 1e-3 * Float(seed), count: mr * kc), b = [Float](repeating: 0.5, count: kc * nr)
+            var c = [Float](repeating: 0, count: mr * nr)
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                for _ in 0..<calls {
+                    if kernel == .avx512 { bp_sgemm_tile_avx512(kc, pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, nr, 1) }
+                    else { bp_sgemm_tile_avx2(kc, pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, nr, 1) }
+                } } } }
+            return Double(c[0])
+        }
+        let a = [Double](repeating: 1e-9 * Double(seed), count: mr * kc), b = [Double](repeating: 0.5, count: kc * nr)
+        var c = [Double](repeating: 0, count: mr * nr)
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            for _ in 0..<calls {
+                if kernel == .avx512 { bp_dgemm_tile_avx512(kc, pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, nr, 1) }
+                else { bp_dgemm_tile_avx2(kc, pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, nr, 1) }
+            } } } }
+        return c[0]
+    }
+    let box = ResultBox()
+    let (best, _) = measure(minTime: quick ? 0.05 : 0.2, reps: quick ? 3 : 5) {
+        if threads == 1 { box.add(run(1)) } else { DispatchQueue.concurrentPerform(iterations: threads) { box.add(run($0 + 1)) } }
+    }
+    blackHole(box.value)
+    let flops = 2 * Double(mr * nr * kc) * Double(calls) * Double(threads)
+    return PeakResult(dtype: dtype, threads: threads, gflops: flops / best / 1e9, instructions: "\(kernel) micro-kernel in L1")
+    #else
+    return nil
+    #endif
 }
 
 /// GFLOP/s of the SSE2 mul+add loop, on one thread or on `threads` threads at once.

@@ -74,12 +74,12 @@ if arguments.contains("--profile-mnist") {
     for _ in 0..<20 { blackHole(net.step(&net)) }
     exit(0)
 }
-for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help", "--torch"].contains(a) {
+for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help", "--torch", "--gemm"].contains(a) {
     FileHandle.standardError.write(Data("unknown option \(a)\n".utf8))
     exit(2)
 }
 if arguments.contains("--help") {
-    print("usage: Benchmarks [--quick] [--json] [--write-docs] [--torch]   (--torch: only the PyTorch steps)")
+    print("usage: Benchmarks [--quick] [--json] [--write-docs] [--torch] [--gemm]   (--torch: only the PyTorch steps; --gemm: only the peaks and GEMM)")
     exit(0)
 }
 let quick = arguments.contains("--quick")
@@ -117,16 +117,20 @@ if arguments.contains("--torch") {
     exit(0)
 }
 
-// Peak: SSE2 mul+add (Note [Peak loop]).
+// Peaks: SSE2 mul+add (Note [Peak loop]) and the active C micro-kernel in L1 (Note [Kernel peak]).
 for dtype in ["float32", "float64"] {
     for t in Set([1, allThreads]).sorted() {
         let p = measurePeak(dtype: dtype, threads: t, quick: quick)
         report.peaks.append(p)
         log.peak(p)
+        if let k = measureKernelPeak(dtype: dtype, threads: t, quick: quick) {
+            report.peaks.append(k)
+            log.peak(k)
+        }
     }
 }
 
-// GEMM.
+// GEMM with the best kernel, against NumPy.
 let sizes = quick ? [64, 256] : [64, 128, 256, 512, 1024, 2048]
 // Each (dtype, n, threads) pair runs NumPy immediately before ours, so that both see the same
 // load on this shared machine.
@@ -141,6 +145,15 @@ for t in Set([1, allThreads]).sorted() {
             log.gemm(r)
         }
     }
+}
+// The other dispatch paths on the same products (one thread).
+for r in benchGEMMPaths(quick: quick, threads: 1) {
+    report.gemmPaths.append(r)
+    log.gemm(r)
+}
+if arguments.contains("--gemm") {
+    print(report.summary())
+    exit(0)
 }
 
 // Training steps.

@@ -13,9 +13,10 @@ import Tensors
 //     D(l)ᵢⱼ = (1/m)·(Δ(l)ᵢⱼ + λ·Θ(l)ᵢⱼ)   for j ≠ 0;   (1/m)·Δ(l)ᵢⱼ   for j = 0
 //     J(Θ) = −(1/m) Σᵢ Σₖ [yₖ⁽ⁱ⁾·ln h(x⁽ⁱ⁾)ₖ + (1 − yₖ⁽ⁱ⁾)·ln(1 − h(x⁽ⁱ⁾)ₖ)] + (λ/2m) Σₗ Σᵢ Σⱼ≠0 Θ(l)ᵢⱼ²
 //
-// Note [Reference summation order]: every sum starts from 0 and adds its terms in
-// increasing index: Θ(l)·a over the columns j (so the bias term Θᵢ₀·1 comes first), Θᵀ·δ
-// over the rows k, and Δ over the examples i = 1…m in order. The per-example loop and the
+// Note [Reference summation order]: every sum of products starts from 0 and adds its terms
+// in increasing index, each by one fused multiply-add (`s = s.addingProduct(u, v)`): Θ(l)·a
+// over the columns j (so the bias term Θᵢ₀·1 comes first), Θᵀ·δ over the rows k, and Δ over
+// the examples i = 1…m in order. The per-example loop and the
 // vectorised form therefore round identically, and both match the order of the tape's GEMM
 // (Note [Deterministic GEMM]): differences between tape and reference come only from where
 // the 1/m is applied (see Docs/DeltaRule.md, "What agrees, and how closely").
@@ -186,7 +187,7 @@ public struct CrossEntropyNetwork<Scalar: TensorScalar>: Sendable {
                 var zl = [Scalar](repeating: 0, count: rows)
                 for r in 0..<rows {
                     var s: Scalar = 0
-                    for c in 0..<columns { s += t[r * columns + c] * al[c] }
+                    for c in 0..<columns { s = s.addingProduct(t[r * columns + c], al[c]) }
                     zl[r] = s
                 }
                 let g = zl.map { sigmoidScalar($0) }
@@ -204,7 +205,7 @@ public struct CrossEntropyNetwork<Scalar: TensorScalar>: Sendable {
                 var dl = [Scalar](repeating: 0, count: columns - 1)
                 for j in 1..<columns {  // the bias row j = 0 is dropped
                     var s: Scalar = 0
-                    for k in 0..<rows { s += upper[k] * t[k * columns + j] }
+                    for k in 0..<rows { s = s.addingProduct(upper[k], t[k * columns + j]) }
                     let g = a[l - 1][j]  // g(z(l))ⱼ, behind the bias unit
                     dl[j - 1] = s * (g * (1 - g))
                 }
@@ -215,7 +216,9 @@ public struct CrossEntropyNetwork<Scalar: TensorScalar>: Sendable {
             for l in 1..<layers {
                 let rows = sizes[l], columns = sizes[l - 1] + 1, upper = d[l - 1], al = a[l - 1]
                 for r in 0..<rows {
-                    for c in 0..<columns { bigDelta[l - 1][r * columns + c] += upper[r] * al[c] }
+                    for c in 0..<columns {
+                        bigDelta[l - 1][r * columns + c] = bigDelta[l - 1][r * columns + c].addingProduct(upper[r], al[c])
+                    }
                 }
             }
             for l in 1...layers {

@@ -127,7 +127,8 @@ public struct SquaredErrorNetwork<Scalar: TensorScalar>: Sendable {
     public var layerSizes: [Int] { [weights[0].shape[0]] + weights.map { $0.shape[1] } }
 
     /// zⱼ = Σᵢ wᵢⱼ·yᵢ + bⱼ and yⱼ = f(zⱼ) of every layer, as (input, z, y) triples. The sum
-    /// starts at 0 and adds i in increasing order; the bias comes last.
+    /// starts at 0 and adds i in increasing order, one fused multiply-add per term (the chain
+    /// of Note [Deterministic GEMM]); the bias comes last.
     func forwardLayers(_ x: [Scalar]) -> [(input: [Scalar], z: [Scalar], y: [Scalar])] {
         var out = [(input: [Scalar], z: [Scalar], y: [Scalar])]()
         var y = x
@@ -138,7 +139,7 @@ public struct SquaredErrorNetwork<Scalar: TensorScalar>: Sendable {
             var next = [Scalar](repeating: 0, count: n)
             for j in 0..<n {
                 var s: Scalar = 0
-                for i in 0..<nIn { s += y[i] * ws[i * n + j] }
+                for i in 0..<nIn { s = s.addingProduct(y[i], ws[i * n + j]) }
                 z[j] = s + bs[j]
                 next[j] = activation.value(z[j])
             }
@@ -191,7 +192,7 @@ public struct SquaredErrorNetwork<Scalar: TensorScalar>: Sendable {
             let layer = forward[l], upper = deltas[l + 1]
             deltas[l] = (0..<layer.z.count).map { j in
                 var s: Scalar = 0
-                for k in 0..<nAbove { s += upper[k] * above[j * nAbove + k] }
+                for k in 0..<nAbove { s = s.addingProduct(upper[k], above[j * nAbove + k]) }
                 return activation.derivative(z: layer.z[j], y: layer.y[j]) * s
             }
             l -= 1

@@ -9,21 +9,27 @@ import Dispatch
 /// matrices (A is stored m × k, or k × m when transposed; likewise B). The transposes are
 /// absorbed by packing: nothing is materialised.
 ///
-/// Note [Deterministic GEMM]: every element C[i, j] is the naive sequential dot product
+/// Note [Deterministic GEMM]: every element C[i, j] is one sequential fused multiply-add chain
 ///
 ///     var s: Scalar = 0
-///     for p in 0..<k { s += op(A)[i, p] * op(B)[p, j] }    // a multiply, then an add: no FMA
+///     for p in 0..<k { s = s.addingProduct(op(A)[i, p], op(B)[p, j]) }   // one rounding per p
 ///     C[i, j] = s          // or, when accumulating, C[i, j] += s
 ///
 /// bit for bit (``gemmReference(transposeA:transposeB:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)``
-/// is that loop, and the tests compare with it). The blocked kernel keeps this promise
-/// because it is an outer-product kernel: each accumulator lane belongs to one C[i, j] and
-/// receives its k products one at a time in increasing p, starting from 0; a k-block stores
-/// its partial sums to C and the next k-block reloads them and continues the same chain
-/// (when accumulating over several k-blocks, the chain runs in a scratch buffer and is added
-/// to C at the end). Threads own disjoint tiles of C and never split a dot product. So the
-/// result does not depend on the thread count, the transposition flags, the blocking, or
-/// whether the small-product path or the blocked path ran — which the δ-rule oracle relies on.
+/// is that loop, and the tests compare with it). The blocked kernels keep this promise
+/// because they are outer-product kernels: each accumulator lane belongs to one C[i, j] and
+/// receives its k products one at a time in increasing p, starting from 0, each by one FMA;
+/// a k-block stores its partial sums to C and the next k-block reloads them and continues the
+/// same chain (when accumulating over several k-blocks, the chain runs in a scratch buffer and
+/// is added to C at the end). Threads own disjoint tiles of C and never split a dot product.
+/// So the result does not depend on the thread count, the transposition flags, the blocking,
+/// the micro-kernel (Swift SIMD, or the C kernels for AVX2+FMA and AVX-512F chosen by
+/// ``GEMMKernels``), or whether the small-product path or the blocked path ran — which the
+/// δ-rule oracle relies on: its dot products are the same `addingProduct` chains.
+///
+/// FMA, not a multiply and an add, because it is what the wide kernels do at full speed, and
+/// every CPU we target has it: x86-64 since Haswell (2013) and arm64's NEON. On an x86-64
+/// without FMA the Swift kernel still gives the same bits, through libm's `fma`, slowly.
 ///
 /// - Complexity: O(m·n·k) time; O(k·n) packing scratch for large products.
 @inlinable
@@ -39,6 +45,29 @@ public func gemm<Scalar: TensorScalar>(
     } else if Scalar.self == Float.self {
         gemmFloat(transposeA, transposeB, m, n, k, UnsafeRawPointer(a), lda, UnsafeRawPointer(b), ldb,
                   UnsafeMutableRawPointer(c), ldc, accumulate)
+    } else {
+        gemmReference(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                      a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+    }
+}
+
+/// ``gemm(transposeA:transposeB:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)`` through a chosen
+/// micro-kernel, whatever ``GEMMKernels/active`` says: how the tests compare the paths while
+/// other tests run. Scalars other than Float and Double always take the reference loop.
+/// - Precondition: `kernel` is in ``GEMMKernels/available``.
+func gemm<Scalar: TensorScalar>(
+    using kernel: GEMMKernel, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
+    c: UnsafeMutablePointer<Scalar>, ldc: Int, accumulate: Bool
+) {
+    precondition(GEMMKernels.available.contains(kernel), "gemm: kernel \(kernel) is not available on this machine")
+    if m <= 0 || n <= 0 { return }
+    if Scalar.self == Double.self {
+        gemmDouble(transposeA, transposeB, m, n, k, UnsafeRawPointer(a), lda, UnsafeRawPointer(b), ldb,
+                   UnsafeMutableRawPointer(c), ldc, accumulate, kernel: kernel)
+    } else if Scalar.self == Float.self {
+        gemmFloat(transposeA, transposeB, m, n, k, UnsafeRawPointer(a), lda, UnsafeRawPointer(b), ldb,
+                  UnsafeMutableRawPointer(c), ldc, accumulate, kernel: kernel)
     } else {
         gemmReference(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                       a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
@@ -63,7 +92,7 @@ public func gemmReference<Scalar: TensorScalar>(
             var s: Scalar = 0
             var pa = a + i * ai, pb = b + j * bj
             for _ in 0..<k {
-                s += pa.pointee * pb.pointee
+                s = s.addingProduct(pa.pointee, pb.pointee)
                 pa += ap
                 pb += bp
             }
@@ -74,16 +103,40 @@ public func gemmReference<Scalar: TensorScalar>(
 
 @usableFromInline
 func gemmDouble(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafeRawPointer, _ lda: Int,
-                _ b: UnsafeRawPointer, _ ldb: Int, _ c: UnsafeMutableRawPointer, _ ldc: Int, _ accumulate: Bool) {
-    gemmBlocked(DoubleKernel.self, tA, tB, m, n, k, a.assumingMemoryBound(to: Double.self), lda,
-                b.assumingMemoryBound(to: Double.self), ldb, c.assumingMemoryBound(to: Double.self), ldc, accumulate)
+                _ b: UnsafeRawPointer, _ ldb: Int, _ c: UnsafeMutableRawPointer, _ ldc: Int, _ accumulate: Bool,
+                kernel: GEMMKernel = GEMMKernels.active) {
+    let (a, b, c) = (a.assumingMemoryBound(to: Double.self), b.assumingMemoryBound(to: Double.self),
+                     c.assumingMemoryBound(to: Double.self))
+    if m * n * k < GEMMBlocking.smallProduct {
+        return gemmReference(transposeA: tA, transposeB: tB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                             c: c, ldc: ldc, accumulate: accumulate)
+    }
+    switch kernel {
+    #if arch(x86_64)
+    case .avx512: gemmBlocked(AVX512DoubleKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+    case .avx2: gemmBlocked(AVX2DoubleKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+    #endif
+    default: gemmBlocked(DoubleKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+    }
 }
 
 @usableFromInline
 func gemmFloat(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafeRawPointer, _ lda: Int,
-               _ b: UnsafeRawPointer, _ ldb: Int, _ c: UnsafeMutableRawPointer, _ ldc: Int, _ accumulate: Bool) {
-    gemmBlocked(FloatKernel.self, tA, tB, m, n, k, a.assumingMemoryBound(to: Float.self), lda,
-                b.assumingMemoryBound(to: Float.self), ldb, c.assumingMemoryBound(to: Float.self), ldc, accumulate)
+               _ b: UnsafeRawPointer, _ ldb: Int, _ c: UnsafeMutableRawPointer, _ ldc: Int, _ accumulate: Bool,
+               kernel: GEMMKernel = GEMMKernels.active) {
+    let (a, b, c) = (a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self),
+                     c.assumingMemoryBound(to: Float.self))
+    if m * n * k < GEMMBlocking.smallProduct {
+        return gemmReference(transposeA: tA, transposeB: tB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                             c: c, ldc: ldc, accumulate: accumulate)
+    }
+    switch kernel {
+    #if arch(x86_64)
+    case .avx512: gemmBlocked(AVX512FloatKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+    case .avx2: gemmBlocked(AVX2FloatKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+    #endif
+    default: gemmBlocked(FloatKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+    }
 }
 
 // MARK: - Blocked driver
@@ -100,7 +153,8 @@ enum GEMMTileMode {
 
 /// A register-blocked outer-product kernel: an mr × nr tile of C from packed slivers of A
 /// (kc steps of mr values, each repeated `width` times so that a broadcast is a plain
-/// vector load — SSE2 has no broadcast load) and of B (kc steps of nr values).
+/// vector load — SSE2 has no broadcast load; width 1 for the C kernels, which broadcast from
+/// memory) and of B (kc steps of nr values).
 protocol GEMMMicroKernel {
     associatedtype Scalar: TensorScalar
     static var mr: Int { get }
@@ -365,14 +419,14 @@ func gemmBlocked<K: GEMMMicroKernel>(
 
 // MARK: - Micro-kernels
 
-// Note [SSE2 micro-kernel]: the package may not pass target flags, so the compiler targets
-// baseline x86-64: 16 xmm registers of 128 bits, `mulpd`/`addpd` (`mulps`/`addps`), no FMA,
-// no broadcast load. A 4 × 4 tile of Doubles is 8 two-lane accumulators; each k step loads
-// 2 vectors of B and 4 pre-repeated vectors of A and issues 8 multiplies and 8 adds, which
-// keeps both the multiply and the add pipes busy and hides the add latency (8 independent
-// chains). Float uses the same shape with four lanes: a 4 × 8 tile. Products and sums are
-// separate instructions, each lane one C[i, j]: the sequential dot product, vectorised
-// across j (see Note [Deterministic GEMM]).
+// Note [Swift micro-kernel]: the kernel for every CPU the C kernels do not serve (arm64 with
+// NEON; x86-64 without AVX2+FMA), and the one the tests compare them with. The package passes
+// no target flags, so on x86-64 the compiler targets the baseline: 16 xmm registers of 128
+// bits and no broadcast load. A 4 × 4 tile of Doubles is 8 two-lane accumulators; each k step
+// loads 2 vectors of B and 4 pre-repeated vectors of A and issues 8 fused multiply-adds
+// (`addingProduct`: NEON's `fmla`; on baseline x86-64 a call to libm's `fma`, correct but
+// slow). Float uses the same shape with four lanes: a 4 × 8 tile. Each lane is one C[i, j]:
+// the sequential FMA chain, vectorised across j (see Note [Deterministic GEMM]).
 
 enum DoubleKernel: GEMMMicroKernel {
     typealias Scalar = Double
@@ -399,13 +453,13 @@ enum DoubleKernel: GEMMMicroKernel {
         for _ in 0..<kc {
             let b0 = pb.load(as: V.self), b1 = pb.load(fromByteOffset: 16, as: V.self)
             let a0 = pa.load(as: V.self)
-            c00 += a0 * b0; c01 += a0 * b1
+            c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1)
             let a1 = pa.load(fromByteOffset: 16, as: V.self)
-            c10 += a1 * b0; c11 += a1 * b1
+            c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1)
             let a2 = pa.load(fromByteOffset: 32, as: V.self)
-            c20 += a2 * b0; c21 += a2 * b1
+            c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1)
             let a3 = pa.load(fromByteOffset: 48, as: V.self)
-            c30 += a3 * b0; c31 += a3 * b1
+            c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1)
             pa += 64
             pb += 32
         }
@@ -447,13 +501,13 @@ enum FloatKernel: GEMMMicroKernel {
         for _ in 0..<kc {
             let b0 = pb.load(as: V.self), b1 = pb.load(fromByteOffset: 16, as: V.self)
             let a0 = pa.load(as: V.self)
-            c00 += a0 * b0; c01 += a0 * b1
+            c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1)
             let a1 = pa.load(fromByteOffset: 16, as: V.self)
-            c10 += a1 * b0; c11 += a1 * b1
+            c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1)
             let a2 = pa.load(fromByteOffset: 32, as: V.self)
-            c20 += a2 * b0; c21 += a2 * b1
+            c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1)
             let a3 = pa.load(fromByteOffset: 48, as: V.self)
-            c30 += a3 * b0; c31 += a3 * b1
+            c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1)
             pa += 64
             pb += 32
         }

@@ -40,7 +40,7 @@ struct DeltaRuleContractTests {
         #expect(g.isBitwiseIdentical(to: expected))
     }
 
-    @Test("matmul: Ā = C̄·Bᵀ and B̄ = Aᵀ·C̄ are sums from 0 in increasing index")
+    @Test("matmul: Ā = C̄·Bᵀ and B̄ = Aᵀ·C̄ are FMA chains from 0 in increasing index")
     func matmulOrder() {
         let a = Tensor<Double>([[0.1, 0.7, -0.3], [1.1, -2.2, 0.9]])
         let b = Tensor<Double>([[0.5, -0.25], [1.5, 0.3], [-0.8, 2.0]])
@@ -52,14 +52,14 @@ struct DeltaRuleContractTests {
         for i in 0..<2 {
             for p in 0..<3 {
                 var s = 0.0
-                for j in 0..<2 { s += cbar[i, j] * b[p, j] }
+                for j in 0..<2 { s = s.addingProduct(cbar[i, j], b[p, j]) }
                 #expect(g[0][i, p].bitPattern == s.bitPattern)
             }
         }
         for p in 0..<3 {
             for j in 0..<2 {
                 var s = 0.0
-                for i in 0..<2 { s += a[i, p] * cbar[i, j] }
+                for i in 0..<2 { s = s.addingProduct(a[i, p], cbar[i, j]) }
                 #expect(g[1][p, j].bitPattern == s.bitPattern)
             }
         }

@@ -50,7 +50,7 @@ struct CrossEntropyNetworkTests {
             for i in 0..<c.m {
                 for j in 1..<theta.shape[1] {
                     var s = 0.0
-                    for k in 0..<theta.shape[0] { s += upper[i, k] * theta[k, j] }
+                    for k in 0..<theta.shape[0] { s = s.addingProduct(upper[i, k], theta[k, j]) }
                     let g = sigmoidScalar(b.z[l - 2][i, j - 1])
                     #expect(a[i, j] == g)
                     #expect(b.deltas[l - 2][i, j - 1] == s * (g * (1 - g)), "δ(\(l)) example \(i) unit \(j)")

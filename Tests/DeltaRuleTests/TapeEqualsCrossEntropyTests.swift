@@ -81,9 +81,10 @@ struct TapeEqualsCrossEntropyTests {
 /// come only from elements of D(1) and δ(2) that are sums of terms of both signs and nearly
 /// cancel: their absolute error is still of the order of an ulp of the layer's largest entry.
 enum DeltaRuleBounds {
-    /// Composed log and σ (measured: at most 7,934 ulps, on 400-25-10 with m = 100): δ(L) is
-    /// reached through ȳ/h and ȳ/(1 − h) times h(1 − h) rather than as a − y.
-    static let composedULPs: UInt64 = 1 << 14
+    /// Composed log and σ (measured: at most 32,378 ulps, on 400-25-10 with m = 100, since the
+    /// products became FMA chains; 7,934 before): δ(L) is reached through ȳ/h and ȳ/(1 − h)
+    /// times h(1 − h) rather than as a − y. The relative difference stays below 8e-16.
+    static let composedULPs: UInt64 = 1 << 16
 }
 
 @Suite("The same agreements in Float")

@@ -1,9 +1,10 @@
 import Testing
 @testable import Tensors
 
-// Note [Deterministic GEMM] promises the naive sequential dot product, bit for bit, for any
-// shape, transposition, accumulation flag and thread count. These tests compare the blocked
-// kernel with an independent copy of that loop (written here, not imported).
+// Note [Deterministic GEMM] promises the naive sequential FMA chain, bit for bit, for any
+// shape, transposition, accumulation flag, thread count and micro-kernel. These tests compare
+// the blocked kernels (the Swift one and every C kernel this machine can run) with an
+// independent copy of that loop (written here, not imported).
 
 /// The naive loop of the contract, over stored (possibly transposed) row-major matrices.
 func naiveGEMM<S: TensorScalar>(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int,
@@ -14,7 +15,7 @@ func naiveGEMM<S: TensorScalar>(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k:
             for p in 0..<k {
                 let x = tA ? a[p * m + i] : a[i * k + p]
                 let y = tB ? b[j * k + p] : b[p * n + j]
-                s += x * y
+                s = s.addingProduct(x, y)
             }
             if accumulate { c[i * n + j] += s } else { c[i * n + j] = s }
         }
@@ -29,15 +30,17 @@ func bitsEqual<S: TensorScalar>(_ x: [S], _ y: [S]) -> Bool {
 }
 
 /// Runs the library's gemm on stored operands of the right shapes.
+/// `kernel` forces a micro-kernel (nil: ``GEMMKernels/active``).
 func libraryGEMM<S: TensorScalar>(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int,
-                                  _ a: [S], _ b: [S], _ c: inout [S], accumulate: Bool) {
+                                  _ a: [S], _ b: [S], _ c: inout [S], accumulate: Bool,
+                                  kernel: GEMMKernel? = nil) {
     a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
             c.withUnsafeMutableBufferPointer { pc in
                 // Zero-sized operands still need valid pointers.
                 withUnsafeTemporaryAllocation(of: S.self, capacity: 1) { dummy in
                     let da = UnsafePointer(dummy.baseAddress!)
-                    gemm(transposeA: tA, transposeB: tB, m: m, n: n, k: k,
+                    gemm(using: kernel ?? GEMMKernels.active, transposeA: tA, transposeB: tB, m: m, n: n, k: k,
                          a: pa.baseAddress ?? da, lda: tA ? m : k,
                          b: pb.baseAddress ?? da, ldb: tB ? k : n,
                          c: pc.baseAddress ?? dummy.baseAddress!, ldc: n, accumulate: accumulate)
@@ -57,9 +60,15 @@ let gemmShapes: [(Int, Int, Int)] = [
     (1, 1, 1), (1, 1, 0), (3, 5, 0), (0, 4, 3), (2, 2, 2), (1, 7, 13), (13, 1, 7),
     (5, 9, 300), (17, 19, 23), (33, 31, 29), (64, 64, 64), (97, 101, 259), (130, 67, 515),
     (200, 45, 90), (7, 300, 150), (97, 66, 300),
+    // The C kernels' tiles (6 × 8, 6 × 16, 12 × 16, 12 × 32): exact multiples, one over, one under.
+    (12, 32, 64), (13, 33, 65), (11, 31, 257), (6, 16, 100), (7, 17, 40), (24, 64, 513),
 ]
 
-func checkAllCases<S: TensorScalar>(_: S.Type) {
+/// Every shape × transposition × accumulation, through each kernel at each thread count
+/// (the naive loop runs once per case).
+func checkAllCases<S: TensorScalar>(_: S.Type, kernels: [GEMMKernel], threads: [Int]) {
+    let saved = Parallelism.threads
+    defer { Parallelism.threads = saved }
     var rng = SeededGenerator(seed: 42)
     for (m, n, k) in gemmShapes {
         let a: [S] = randomArray(m * k, &rng)
@@ -70,10 +79,15 @@ func checkAllCases<S: TensorScalar>(_: S.Type) {
                 for accumulate in [false, true] {
                     var expected = c0
                     naiveGEMM(tA, tB, m, n, k, a, b, &expected, accumulate: accumulate)
-                    var got = c0
-                    libraryGEMM(tA, tB, m, n, k, a, b, &got, accumulate: accumulate)
-                    #expect(bitsEqual(got, expected),
-                            "\(S.self) m=\(m) n=\(n) k=\(k) tA=\(tA) tB=\(tB) accumulate=\(accumulate)")
+                    for t in threads {
+                        Parallelism.threads = t
+                        for kernel in kernels {
+                            var got = c0
+                            libraryGEMM(tA, tB, m, n, k, a, b, &got, accumulate: accumulate, kernel: kernel)
+                            #expect(bitsEqual(got, expected),
+                                    "\(S.self) \(kernel) threads=\(t) m=\(m) n=\(n) k=\(k) tA=\(tA) tB=\(tB) accumulate=\(accumulate)")
+                        }
+                    }
                 }
             }
         }
@@ -83,24 +97,14 @@ func checkAllCases<S: TensorScalar>(_: S.Type) {
 /// Parallelism.threads is global: the tests that change it run one after another.
 @Suite("GEMM equals the naive sequential dot product, bit for bit", .serialized)
 struct GEMMTests {
-    @Test("Double: every shape, transposition and accumulation, 1 and 2 threads")
+    @Test("Double: every kernel, shape, transposition and accumulation, 1 and 2 threads")
     func double() {
-        let saved = Parallelism.threads
-        defer { Parallelism.threads = saved }
-        for threads in [1, 2] {
-            Parallelism.threads = threads
-            checkAllCases(Double.self)
-        }
+        checkAllCases(Double.self, kernels: GEMMKernels.available, threads: [1, 2])
     }
 
-    @Test("Float: every shape, transposition and accumulation, 1 and 2 threads")
+    @Test("Float: every kernel, shape, transposition and accumulation, 1 and 2 threads")
     func float() {
-        let saved = Parallelism.threads
-        defer { Parallelism.threads = saved }
-        for threads in [1, 2] {
-            Parallelism.threads = threads
-            checkAllCases(Float.self)
-        }
+        checkAllCases(Float.self, kernels: GEMMKernels.available, threads: [1, 2])
     }
 
     @Test("AB, AᵀB and ABᵀ of the same matrices give the same bits (the matmul VJP products)")

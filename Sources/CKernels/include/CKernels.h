@@ -1,0 +1,44 @@
+// The one place that is not Swift (../shared/DESIGN.md): GEMM micro-kernels compiled for
+// AVX2+FMA and AVX-512F with per-function target attributes, and the CPUID/XGETBV check
+// that says which of them this machine and its operating system can run. Packing, blocking,
+// threading and dispatch stay in Swift (Sources/Tensors/GEMM.swift, GEMMKernels.swift).
+//
+// Every kernel computes one mr × nr tile of C from packed slivers of A (kc steps of mr values)
+// and of B (kc steps of nr values). Each element of C is one sequential fused multiply-add
+// chain over the kc steps, in increasing order (Note [Deterministic GEMM]):
+//
+//   mode 0 (store):  c = fma(a[kc-1], b[kc-1], … fma(a[0], b[0], 0))
+//   mode 1 (resume): the chain starts from c instead of 0 (a previous k-block's partial sum)
+//   mode 2 (add):    c = c + (the chain from 0)
+#ifndef BACKPROP_CKERNELS_H
+#define BACKPROP_CKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The widest instruction set this CPU and its OS support: 0 = none of ours (use the Swift
+/// kernel), 1 = AVX2 with FMA, 2 = AVX-512F (with AVX2 and FMA). Computed by CPUID and, for
+/// the OS's saving of the ymm/zmm registers, XGETBV. Always 0 off x86-64.
+int bp_simd_level(void);
+
+/// Tile shapes of the kernels below (rows mr, columns nr).
+enum {
+    BP_AVX2_DOUBLE_MR = 6, BP_AVX2_DOUBLE_NR = 8,
+    BP_AVX2_FLOAT_MR = 6, BP_AVX2_FLOAT_NR = 16,
+    BP_AVX512_DOUBLE_MR = 12, BP_AVX512_DOUBLE_NR = 16,
+    BP_AVX512_FLOAT_MR = 12, BP_AVX512_FLOAT_NR = 32,
+};
+
+/// C tile ← packed A · packed B (see the modes above). `ldc` is C's row stride in elements.
+/// Only callable when bp_simd_level() ≥ 1 (AVX2) or ≥ 2 (AVX-512); absent off x86-64.
+void bp_dgemm_tile_avx2(long kc, const double *a, const double *b, double *c, long ldc, int mode);
+void bp_sgemm_tile_avx2(long kc, const float *a, const float *b, float *c, long ldc, int mode);
+void bp_dgemm_tile_avx512(long kc, const double *a, const double *b, double *c, long ldc, int mode);
+void bp_sgemm_tile_avx512(long kc, const float *a, const float *b, float *c, long ldc, int mode);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
