@@ -44,8 +44,13 @@ int bp_simd_level(void) {
 // vector B[p, v·LANES …] and adds it into the accumulator with one rounding (FMA).
 #define BP_TILE_KERNEL(NAME, TARGET, T, V, LANES, MR, NV, LOAD, STORE, SET1, FMADD, ADD, ZERO)    \
     __attribute__((target(TARGET)))                                                             \
-    void NAME(long kc, const T *a, const T *b, T *c, long ldc, int mode) {                     \
+    void NAME(long kc, const T *a, const T *b, T *c, long ldc, int mode, const T *next) {      \
         V acc[MR][NV];                                                                          \
+        if (next)                                                                               \
+            BP_UNROLL for (int r = 0; r < MR; r++) {                                            \
+                _mm_prefetch((const char *)(next + r * ldc), _MM_HINT_T0);                      \
+                _mm_prefetch((const char *)(next + r * ldc + NV * LANES - 1), _MM_HINT_T0);     \
+            }                                                                                   \
         BP_UNROLL for (int r = 0; r < MR; r++)                                                  \
             BP_UNROLL for (int v = 0; v < NV; v++)                                              \
                 acc[r][v] = mode == 1 ? LOAD(c + r * ldc + v * LANES) : ZERO();                 \

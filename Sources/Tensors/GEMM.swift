@@ -160,8 +160,9 @@ protocol GEMMMicroKernel {
     static var mr: Int { get }
     static var nr: Int { get }
     static var width: Int { get }
+    /// `next`: the C tile the following call touches (a prefetch hint; nil for none).
     static func tile(kc: Int, a: UnsafePointer<Scalar>, b: UnsafePointer<Scalar>,
-                     c: UnsafeMutablePointer<Scalar>, ldc: Int, mode: GEMMTileMode)
+                     c: UnsafeMutablePointer<Scalar>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Scalar>?)
 }
 
 /// Cache blocking: a kc × nr sliver of B (8 KB) stays in L1, an mc × kc block of packed A
@@ -320,13 +321,16 @@ struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
                     let ap = pa + (ir / mr) * kc * mr * w
                     let cp = c + (i0 + ir) * ldc + j0 + jr
                     if h == mr && cols == nr {
-                        K.tile(kc: kc, a: ap, b: bp, c: cp, ldc: ldc, mode: mode)
+                        // The next tile down, or the top of the next column sliver.
+                        let next: UnsafePointer<S>? = ir + 2 * mr <= rows ? UnsafePointer(cp + mr * ldc)
+                            : jr + 2 * nr <= nc ? UnsafePointer(c + i0 * ldc + j0 + jr + nr) : nil
+                        K.tile(kc: kc, a: ap, b: bp, c: cp, ldc: ldc, mode: mode, next: next)
                     } else {
                         // Edge tile: run the same kernel on a full-size scratch tile.
                         if mode == .resume {
                             for r in 0..<h { for q in 0..<cols { tmp[r * nr + q] = cp[r * ldc + q] } }
                         }
-                        K.tile(kc: kc, a: ap, b: bp, c: tmp, ldc: nr, mode: mode == .add ? .store : mode)
+                        K.tile(kc: kc, a: ap, b: bp, c: tmp, ldc: nr, mode: mode == .add ? .store : mode, next: nil)
                         for r in 0..<h {
                             for q in 0..<cols {
                                 if mode == .add { cp[r * ldc + q] += tmp[r * nr + q] } else { cp[r * ldc + q] = tmp[r * nr + q] }
@@ -436,7 +440,7 @@ enum DoubleKernel: GEMMMicroKernel {
 
     @inline(__always)
     static func tile(kc: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
-                     c: UnsafeMutablePointer<Double>, ldc: Int, mode: GEMMTileMode) {
+                     c: UnsafeMutablePointer<Double>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Double>?) {
         typealias V = SIMD2<Double>
         let cr = UnsafeMutableRawPointer(c)
         let rs = ldc * 8
@@ -484,7 +488,7 @@ enum FloatKernel: GEMMMicroKernel {
 
     @inline(__always)
     static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, mode: GEMMTileMode) {
+                     c: UnsafeMutablePointer<Float>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Float>?) {
         typealias V = SIMD4<Float>
         let cr = UnsafeMutableRawPointer(c)
         let rs = ldc * 4
@@ -523,3 +527,4 @@ enum FloatKernel: GEMMMicroKernel {
         st(c30, 3 * rs); st(c31, 3 * rs + 16)
     }
 }
+

@@ -88,8 +88,8 @@ enum AVX2DoubleKernel: GEMMMicroKernel {
     static var width: Int { 1 }
     @inline(__always)
     static func tile(kc: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
-                     c: UnsafeMutablePointer<Double>, ldc: Int, mode: GEMMTileMode) {
-        bp_dgemm_tile_avx2(kc, a, b, c, ldc, mode.cMode)
+                     c: UnsafeMutablePointer<Double>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Double>?) {
+        bp_dgemm_tile_avx2(kc, a, b, c, ldc, mode.cMode, next)
     }
 }
 
@@ -99,8 +99,8 @@ enum AVX2FloatKernel: GEMMMicroKernel {
     static var width: Int { 1 }
     @inline(__always)
     static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, mode: GEMMTileMode) {
-        bp_sgemm_tile_avx2(kc, a, b, c, ldc, mode.cMode)
+                     c: UnsafeMutablePointer<Float>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Float>?) {
+        bp_sgemm_tile_avx2(kc, a, b, c, ldc, mode.cMode, next)
     }
 }
 
@@ -110,8 +110,8 @@ enum AVX512DoubleKernel: GEMMMicroKernel {
     static var width: Int { 1 }
     @inline(__always)
     static func tile(kc: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
-                     c: UnsafeMutablePointer<Double>, ldc: Int, mode: GEMMTileMode) {
-        bp_dgemm_tile_avx512(kc, a, b, c, ldc, mode.cMode)
+                     c: UnsafeMutablePointer<Double>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Double>?) {
+        bp_dgemm_tile_avx512(kc, a, b, c, ldc, mode.cMode, next)
     }
 }
 
@@ -121,8 +121,8 @@ enum AVX512FloatKernel: GEMMMicroKernel {
     static var width: Int { 1 }
     @inline(__always)
     static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, mode: GEMMTileMode) {
-        bp_sgemm_tile_avx512(kc, a, b, c, ldc, mode.cMode)
+                     c: UnsafeMutablePointer<Float>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Float>?) {
+        bp_sgemm_tile_avx512(kc, a, b, c, ldc, mode.cMode, next)
     }
 }
 #endif
