@@ -17,8 +17,8 @@ extension Report {
         for dtype in ["float32", "float64"] {
             for t in Set([1, threads]).sorted() {
                 guard let pk = peak(dtype, t), let np = numpyBest(dtype, t), let ours = oursBest(dtype, t) else { continue }
-                ceilings += String(format: "| %@ | %d | %.1f | %.1f (%.0f %% of it) | %.1f | **%.2f** |\n",
-                                   dtype as NSString, t, pk, ours, 100 * ours / pk, np, pk / np)
+                ceilings += String(format: "| %@ | %d | %.1f | %.1f (%.0f %% of it) | %.1f | %.0f %% |\n",
+                                   dtype as NSString, t, pk, ours, 100 * ours / pk, np, 100 * np / pk)
             }
         }
         if ceilings.isEmpty { ceilings = "| – | – | – | – | – | – |\n" }
@@ -33,50 +33,44 @@ extension Report {
         return """
         ## What limits the figures
 
-        ### GEMM: SSE2 against AVX-512/FMA
+        ### GEMM: C micro-kernels, Swift everything else
 
-        The kernel (`Sources/Tensors/GEMM.swift`) is Goto's loop nest: kc = 256 k-blocks, mc ≤ 96-row blocks
-        of A packed per thread (each value stored twice for Double, four times for Float, so that the
-        broadcast is a plain aligned load — SSE2 has no broadcast load), nc = 2048-column panels of B packed
-        into 4-wide (Double) or 8-wide (Float) slivers, and a 4 × 4 (Double) / 4 × 8 (Float) register tile:
-        8 accumulators of `SIMD2<Double>` / `SIMD4<Float>`. Transposed operands are absorbed by the packing.
-        Row blocks are split over threads with `DispatchQueue.concurrentPerform`; products under 2²⁰
-        multiply-adds or with fewer than 4096 outputs stay on one thread (measured: below that a
-        hand-off per k-block costs more than it saves), and products under 4096 multiply-adds use the
-        reference loop.
+        The loop nest (`Sources/Tensors/GEMM.swift`) is Goto's, in Swift: kc = 256 k-blocks, mc ≤ 96-row
+        blocks of A packed per thread, nc = 2048-column panels of B packed into nr-wide slivers, transposed
+        operands absorbed by the packing, row blocks split over threads with `DispatchQueue.concurrentPerform`
+        (products under 2²⁰ multiply-adds or with fewer than 4096 outputs stay on one thread), and the
+        defining loop for products under 4096 multiply-adds. Only the register tile is a micro-kernel, in the
+        one C target (`Sources/CKernels`), each function under `__attribute__((target(…)))` and chosen once by
+        CPUID and XGETBV (`GEMMKernels.active`, Docs/Architecture.md): AVX-512F 12 × 16 Double / 12 × 32 Float
+        (24 zmm accumulators, two B vectors and one broadcast A value per step: 27 of the 32 registers), AVX2
+        6 × 8 / 6 × 16 (12 ymm accumulators). Each lane is one element of C and receives its k products by one
+        `vfmadd231` each, in increasing p: the chain the reference loop and the δ-rule oracle compute, so the
+        bits are those of every other path. The kernel prefetches the C tile the next call will touch (1
+        thread, n = 2048 Double: 40.7 → 43.3 GFLOP/s). Two details mattered: clang does not unroll a 12-row
+        loop over an array of `__m512d` by itself, and keeps the accumulators on the stack (21 GFLOP/s);
+        `#pragma clang loop unroll(full)` puts all 24 in registers (56 GFLOP/s in L1).
 
-        The inner loop LLVM emits for Double (checked with `objdump`) is 29 instructions per k step for
-        32 flops: 6 `movapd` loads, 8 `mulpd`, 8 `addpd`, 4 register copies (SSE2's two-operand form
-        destroys an operand, so every product needs a scratch register), and 3 of loop control; it uses
-        15 of the 16 xmm registers and never spills. Zen 4 retires at most 2 `mulpd` + 2 `addpd` per
-        cycle (the SSE2 peak measured above), and at 6 instructions per cycle the front end needs ≈ 4.8
-        cycles for those 29 instructions against 4 for the arithmetic: about 83 % of the SSE2 peak is the
-        ceiling for this tile, and the measured kernel sits close to it. A 6 × 4 Double tile (12
-        accumulators, fewer loads and loop instructions per flop) was tried: with 16 registers LLVM spills
-        an accumulator to the stack every k step and the kernel fell to ≈ 14 GFLOP/s, so 4 × 4 stays.
-        Packing costs O(n²) against O(n³) work, which is why n = 128–256 sits below the large sizes
-        (the Float A block is stored four times over).
+        The ceiling is the kernel itself with its operands in L1 (Note [Kernel peak]): one zmm FMA per cycle
+        on this core, as the two-thread figure (twice one thread) confirms. Against it:
 
-        The issue's target (≥ 0.8× NumPy) cannot be reached with baseline x86-64: even at 100 % of the
-        SSE2 peak, the ratio would be the **ceiling** below, because OpenBLAS runs AVX-512/AVX2 FMA kernels
-        (a fused multiply-add on 8 or 4 lanes) on the same pipes:
-
-        | dtype | threads | SSE2 peak GFLOP/s | ours, best n ≥ 256 | NumPy, best n ≥ 256 | ceiling = peak / NumPy |
+        | dtype | threads | kernel peak GFLOP/s | ours, best n ≥ 256 | NumPy, best n ≥ 256 | NumPy / kernel peak |
         | --- | ---: | ---: | ---: | ---: | ---: |
         \(ceilings)
-        Reaching the target needs wider vectors, which Swift can only get from compiler flags
-        (`-Xcc -mavx2`, `-target-cpu`) — `unsafeFlags`, excluded by the design — or from a C target with
-        per-function `__attribute__((target("avx2")))` and run-time dispatch, which the "pure Swift" rule
-        excludes. Notably AVX2 *without* FMA would do: Zen 4 has separate add pipes, so 256-bit
-        `vmulpd` + `vaddpd` reach the same 16 Double flops per cycle as FMA, and the three-operand VEX
-        forms remove the register copies — with the same packing and a 4 × 8 or 6 × 8 tile this keeps the
-        contract bit for bit (Note [Deterministic GEMM]) and lifts the ceiling to about 1× (≈ 0.85× at
-        this kernel's efficiency). FMA itself
-        would break the contract: it rounds once where `s += a*b` rounds twice. Measured on this
-        machine with the flag passed on the command line (`swift build -c release -Xswiftc -target-cpu
-        -Xswiftc haswell`, outside the package): the current kernel goes from 24.3 to 27.1 GFLOP/s
-        (5000 × 400 · 400 × 256, Double, one thread), and a first 6 × 8 `SIMD4<Double>` tile with
-        broadcast loads reached 30.5 — a direction, not yet the 2× the pipes allow.
+        What the blocked GEMM loses against its kernel: each k-block after the first reloads the partial sums
+        of C and stores them again (Double, n = 2048: eight passes over a 32 MB C, the loads at the start of
+        each tile, which the prefetch only partly hides), the packing of A and B (O(n²) per panel, on one
+        thread for B), and edge tiles (n not a multiple of 16 or 32 runs a scratch tile). kc = 128, 192, 256,
+        320 and 384 and mc = 96, 144, 192 were measured: within the machine's noise of each other, so the
+        SSE2-era blocking stays. OpenBLAS has the same structure and sits at about the same fraction of the
+        peak, so the ratio is near 1 at one thread; at two threads both sides also share the machine with
+        other builds (rows marked † are left out of the verdicts).
+
+        Before this kernel, the package had only Swift's baseline SSE2 (`mulpd` + `addpd`, no FMA, no
+        broadcast load): 18–24 GFLOP/s Double at best, 0.45× NumPy, a ceiling set by the instruction set
+        (the SSE2 peak is in the table above). The Swift kernel is still there for every CPU the C kernels do
+        not serve, and still gives the same bits: on arm64 its `addingProduct` is NEON's `fmla`; on an x86-64
+        without FMA it is a call to libm's `fma` per element pair (0.8 GFLOP/s here when forced, the row
+        `swift` in the table above).
 
         ### Training steps
 
@@ -235,7 +229,9 @@ extension Report {
         - Timing as in the peers: two warm-up calls, an inner repetition count that lasts 0.1–0.3 s, best
           (and median) of 3–7 samples. Ratios use best against best.
         - GEMM flops are 2n³ for C = A·B on both sides; ours is called through the public
-          `gemm(transposeA:transposeB:…)` on n × n row-major buffers.
+          `gemm(transposeA:transposeB:…)` on n × n row-major buffers, with the widest micro-kernel this
+          machine has; the narrower ones (`GEMMKernels.active` set for the measurement) are timed on the
+          same products at one thread.
         - The training steps build a new tape per step (forward, fused loss, `tape.gradient`, in-place
           SGD on the parameter tensors), the way a user of the library writes them.
         - The machine is shared with other engineers' builds; figures move by 10–30 % between runs, and

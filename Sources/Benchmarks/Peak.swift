@@ -4,15 +4,13 @@ import Tensors
 import CKernels
 #endif
 
-// Note [Peak loop]: the machine's arithmetic peak *for the instructions we may use*. The
-// package targets baseline x86-64 (no unsafeFlags), so our kernels have SSE2's 128-bit
+// Note [Peak loop]: the machine's arithmetic peak *for the instructions Swift emits here*. The
+// package passes no target flags, so Swift code targets baseline x86-64: SSE2's 128-bit
 // `mulpd`/`addpd` (`mulps`/`addps`) and no FMA. The loop runs 12 independent chains
 // x ← x·s + t (a multiply, then an add: 2 flops per lane) so that both multiply pipes and
-// both add pipes stay busy despite their latency; LLVM may not fuse or hoist them. NumPy's
-// OpenBLAS uses AVX2/AVX-512 FMA instead: one instruction does a multiply-add on 4 (AVX2)
-// or 8 (AVX-512) Doubles, on the same two multiply pipes, so its peak is at least twice
-// the SSE2 mul+add figure on this core (FMA issues 2 × 4 lanes × 2 flops per cycle against
-// SSE2's 2 × 2 lanes × 2 flops split over the mul and add pipes).
+// both add pipes stay busy despite their latency; LLVM may not fuse or hoist them. It is the
+// ceiling of every Swift loop in the package; the GEMM's ceiling is its C micro-kernel's
+// (Note [Kernel peak]), which issues AVX-512 or AVX2 FMAs, as OpenBLAS does.
 
 @inline(never)
 func peakLoopDouble(_ iterations: Int, _ seed: Double) -> Double {
