@@ -5,10 +5,14 @@ import Tensors
 
 /// Runs the built `backprop` executable (the test target depends on it, so `swift test` builds
 /// it next to the test bundle) and returns its exit status, standard output and standard error.
-func runBackprop(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+/// `environment` adds to (or overrides) this process's environment.
+func runBackprop(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
     process.executableURL = try backpropExecutable()
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -138,6 +142,28 @@ struct CommandLineTests {
         try Data("a,b,label\n0,1,0\n1,0,1\n".utf8).write(to: url)
         let bad = try runBackprop(["train", "--model", "cnn", "--data", url.path, "--test-every", "0"])
         #expect(bad.status == 2 && bad.err.contains("--model cnn reads 8×8 images: it needs 64 features"), "\(bad.err)")
+    }
+
+    @Test("BACKPROP_GEMM_KERNEL: one epoch of DigitCNN saves the same bytes through every GEMM kernel; a bad value is reported and ignored")
+    func gemmKernelsGiveTheSameModel() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-kernels-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var files: [String: Data] = [:]
+        for kernel in GEMMKernels.available.map(\.rawValue) + ["bogus"] {
+            let file = dir.appendingPathComponent("\(kernel).safetensors")
+            let r = try runBackprop(["train", "--model", "cnn", "--epochs", "1", "--quiet", "--save", file.path],
+                                    environment: ["BACKPROP_GEMM_KERNEL": kernel])
+            #expect(r.status == 0, "\(kernel): \(r.err)")
+            if kernel == "bogus" {
+                #expect(r.err.contains("BACKPROP_GEMM_KERNEL=bogus is not one of"), "\(r.err)")
+            } else {
+                #expect(!r.err.contains("BACKPROP_GEMM_KERNEL"), "\(r.err)")
+            }
+            files[kernel] = try Data(contentsOf: file)
+        }
+        let reference = try #require(files["swift"])
+        for (kernel, data) in files { #expect(data == reference, "\(kernel) trained a different model from the Swift kernel") }
     }
 
     @Test("train --model lstm trains DigitLSTM (8 steps of 8 features) on 64-feature data, with its cosine schedule")
