@@ -107,11 +107,7 @@ func gemmDouble(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: Unsaf
                 kernel: GEMMKernel = GEMMKernels.active) {
     let (a, b, c) = (a.assumingMemoryBound(to: Double.self), b.assumingMemoryBound(to: Double.self),
                      c.assumingMemoryBound(to: Double.self))
-    if m * n * k < GEMMBlocking.smallProduct {
-        return gemmReference(transposeA: tA, transposeB: tB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                             c: c, ldc: ldc, accumulate: accumulate)
-    }
-    switch kernel {
+    switch kernel {  // gemmBlocked runs the reference loop itself for small products
     #if arch(x86_64)
     case .avx512: gemmBlocked(AVX512DoubleKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
     case .avx2: gemmBlocked(AVX2DoubleKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
@@ -126,11 +122,7 @@ func gemmFloat(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: Unsafe
                kernel: GEMMKernel = GEMMKernels.active) {
     let (a, b, c) = (a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self),
                      c.assumingMemoryBound(to: Float.self))
-    if m * n * k < GEMMBlocking.smallProduct {
-        return gemmReference(transposeA: tA, transposeB: tB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                             c: c, ldc: ldc, accumulate: accumulate)
-    }
-    switch kernel {
+    switch kernel {  // gemmBlocked runs the reference loop itself for small products
     #if arch(x86_64)
     case .avx512: gemmBlocked(AVX512FloatKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
     case .avx2: gemmBlocked(AVX2FloatKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
