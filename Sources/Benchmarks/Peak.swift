@@ -75,8 +75,8 @@ func measureKernelPeak(dtype: String, threads: Int, quick: Bool) -> PeakResult? 
             var c = [Float](repeating: 0, count: mr * nr)
             a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
                 for _ in 0..<calls {
-                    if kernel == .avx512 { bp_sgemm_tile_avx512(kc, pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, nr, 1, nil) }
-                    else { bp_sgemm_tile_avx2(kc, pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, nr, 1, nil) }
+                    if kernel == .avx512 { bp_sgemm_tile_avx512(kc, pa.baseAddress!, 1, mr, pb.baseAddress!, pc.baseAddress!, nr, 1, nil) }
+                    else { bp_sgemm_tile_avx2(kc, pa.baseAddress!, 1, mr, pb.baseAddress!, pc.baseAddress!, nr, 1, nil) }
                 } } } }
             return Double(c[0])
         }
@@ -84,8 +84,8 @@ func measureKernelPeak(dtype: String, threads: Int, quick: Bool) -> PeakResult? 
         var c = [Double](repeating: 0, count: mr * nr)
         a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
             for _ in 0..<calls {
-                if kernel == .avx512 { bp_dgemm_tile_avx512(kc, pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, nr, 1, nil) }
-                else { bp_dgemm_tile_avx2(kc, pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, nr, 1, nil) }
+                if kernel == .avx512 { bp_dgemm_tile_avx512(kc, pa.baseAddress!, 1, mr, pb.baseAddress!, pc.baseAddress!, nr, 1, nil) }
+                else { bp_dgemm_tile_avx2(kc, pa.baseAddress!, 1, mr, pb.baseAddress!, pc.baseAddress!, nr, 1, nil) }
             } } } }
         return c[0]
     }

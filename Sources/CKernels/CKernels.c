@@ -44,7 +44,8 @@ int bp_simd_level(void) {
 // vector B[p, v·LANES …] and adds it into the accumulator with one rounding (FMA).
 #define BP_TILE_KERNEL(NAME, TARGET, T, V, LANES, MR, NV, LOAD, STORE, SET1, FMADD, ADD, ZERO)    \
     __attribute__((target(TARGET)))                                                             \
-    void NAME(long kc, const T *a, const T *b, T *c, long ldc, int mode, const T *next) {      \
+    void NAME(long kc, const T *a, long ars, long aps, const T *b, T *c, long ldc, int mode,    \
+              const T *next) {                                                                    \
         V acc[MR][NV];                                                                          \
         if (next)                                                                               \
             BP_UNROLL for (int r = 0; r < MR; r++) {                                            \
@@ -58,10 +59,10 @@ int bp_simd_level(void) {
             V bv[NV];                                                                           \
             BP_UNROLL for (int v = 0; v < NV; v++) bv[v] = LOAD(b + v * LANES);                 \
             BP_UNROLL for (int r = 0; r < MR; r++) {                                            \
-                const V ar = SET1(a[r]);                                                        \
+                const V ar = SET1(a[r * ars]);                                                  \
                 BP_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = FMADD(ar, bv[v], acc[r][v]); \
             }                                                                                   \
-            a += MR;                                                                            \
+            a += aps;                                                                           \
             b += NV * LANES;                                                                    \
         }                                                                                       \
         BP_UNROLL for (int r = 0; r < MR; r++)                                                  \

@@ -152,10 +152,23 @@ protocol GEMMMicroKernel {
     static var mr: Int { get }
     static var nr: Int { get }
     static var width: Int { get }
+    /// Whether the kernel can read A where it lies (A[r, p] at `a[r·aRow + p·aStep]`) instead
+    /// of from a packed sliver (Note [Unpacked A]).
+    static var readsUnpackedA: Bool { get }
+    /// `aRow`, `aStep`: A[r, p] is `a[r·aRow + p·aStep]` (a packed sliver: 1 and mr·width).
     /// `next`: the C tile the following call touches (a prefetch hint; nil for none).
-    static func tile(kc: Int, a: UnsafePointer<Scalar>, b: UnsafePointer<Scalar>,
+    static func tile(kc: Int, a: UnsafePointer<Scalar>, aRow: Int, aStep: Int, b: UnsafePointer<Scalar>,
                      c: UnsafeMutablePointer<Scalar>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Scalar>?)
 }
+
+// Note [Unpacked A]: packing A pays when each packed sliver is read by many B slivers (n ≫ nr);
+// for the skinny products of training steps (X·W₁ with 25 columns, Xᵀ·δ with k = 5000) it is
+// read once or twice, and copying all of A cost more than the arithmetic (perf: 38 % of the
+// 400-25-10 step in packing, 30 % in the kernel). The C kernels broadcast A's values one at a
+// time from memory, so they can read them where they lie, at any strides: A[r, p] at
+// a[r·lda + p] (or a[p·lda + r] when transposed). Full mr-row slivers are read in place when
+// n ≤ 4·nr; a last, partial sliver is still packed (zero rows beyond m). The arithmetic and its
+// order are unchanged: the same FMA chain per element (Note [Deterministic GEMM]).
 
 /// Cache blocking: a kc × nr sliver of B (8 KB) stays in L1, an mc × kc block of packed A
 /// (≤ 384 KB with its repeats) in L2, a kc × nc panel of B in L3.
@@ -163,6 +176,8 @@ enum GEMMBlocking {
     static let kc = 256
     static let mc = 96
     static let nc = 2048
+    /// Up to this many B slivers (n ≤ directA·nr) a C kernel reads A in place (Note [Unpacked A]).
+    static let directA = 4
     /// Below this many multiply-adds the reference loop is faster than packing.
     static let smallProduct = 4096
     /// Below this many multiply-adds one thread does the work (measured: a hand-off costs more
@@ -302,7 +317,8 @@ struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
             let i0 = block * mc
             let rows = Swift.min(mc, m - i0)
             if rows <= 0 { break }
-            packA(into: pa, i0: i0, rows: rows, p0: p0, kc: kc)
+            let direct = K.readsUnpackedA && n <= GEMMBlocking.directA * nr
+            if !direct { packA(into: pa, i0: i0, rows: rows, p0: p0, kc: kc) }
             var jr = 0
             while jr < nc {
                 let cols = Swift.min(nr, nc - jr)
@@ -310,19 +326,37 @@ struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
                 var ir = 0
                 while ir < rows {
                     let h = Swift.min(mr, rows - ir)
-                    let ap = pa + (ir / mr) * kc * mr * w
+                    var ap = UnsafePointer<S>(pa + (ir / mr) * kc * mr * w)
+                    var aRow = 1, aStep = mr * w
+                    if direct {
+                        if h == mr {
+                            let i = i0 + ir
+                            if tA {
+                                ap = a + (p0 * lda + i)
+                                aStep = lda
+                            } else {
+                                ap = a + (i * lda + p0)
+                                aRow = lda
+                                aStep = 1
+                            }
+                        } else {
+                            packA(into: pa, i0: i0 + ir, rows: h, p0: p0, kc: kc)
+                            ap = UnsafePointer(pa)
+                        }
+                    }
                     let cp = c + (i0 + ir) * ldc + j0 + jr
                     if h == mr && cols == nr {
                         // The next tile down, or the top of the next column sliver.
                         let next: UnsafePointer<S>? = ir + 2 * mr <= rows ? UnsafePointer(cp + mr * ldc)
                             : jr + 2 * nr <= nc ? UnsafePointer(c + i0 * ldc + j0 + jr + nr) : nil
-                        K.tile(kc: kc, a: ap, b: bp, c: cp, ldc: ldc, mode: mode, next: next)
+                        K.tile(kc: kc, a: ap, aRow: aRow, aStep: aStep, b: bp, c: cp, ldc: ldc, mode: mode, next: next)
                     } else {
                         // Edge tile: run the same kernel on a full-size scratch tile.
                         if mode == .resume {
                             for r in 0..<h { for q in 0..<cols { tmp[r * nr + q] = cp[r * ldc + q] } }
                         }
-                        K.tile(kc: kc, a: ap, b: bp, c: tmp, ldc: nr, mode: mode == .add ? .store : mode, next: nil)
+                        K.tile(kc: kc, a: ap, aRow: aRow, aStep: aStep, b: bp, c: tmp, ldc: nr,
+                               mode: mode == .add ? .store : mode, next: nil)
                         for r in 0..<h {
                             for q in 0..<cols {
                                 if mode == .add { cp[r * ldc + q] += tmp[r * nr + q] } else { cp[r * ldc + q] = tmp[r * nr + q] }
@@ -430,8 +464,10 @@ enum DoubleKernel: GEMMMicroKernel {
     static var nr: Int { 4 }
     static var width: Int { 2 }
 
+    static var readsUnpackedA: Bool { false }
+
     @inline(__always)
-    static func tile(kc: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+    static func tile(kc: Int, a: UnsafePointer<Double>, aRow: Int, aStep: Int, b: UnsafePointer<Double>,
                      c: UnsafeMutablePointer<Double>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Double>?) {
         typealias V = SIMD2<Double>
         let cr = UnsafeMutableRawPointer(c)
@@ -478,8 +514,10 @@ enum FloatKernel: GEMMMicroKernel {
     static var nr: Int { 8 }
     static var width: Int { 4 }
 
+    static var readsUnpackedA: Bool { false }
+
     @inline(__always)
-    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    static func tile(kc: Int, a: UnsafePointer<Float>, aRow: Int, aStep: Int, b: UnsafePointer<Float>,
                      c: UnsafeMutablePointer<Float>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Float>?) {
         typealias V = SIMD4<Float>
         let cr = UnsafeMutableRawPointer(c)

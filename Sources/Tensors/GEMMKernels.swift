@@ -86,10 +86,11 @@ enum AVX2DoubleKernel: GEMMMicroKernel {
     static var mr: Int { BP_AVX2_DOUBLE_MR }
     static var nr: Int { BP_AVX2_DOUBLE_NR }
     static var width: Int { 1 }
+    static var readsUnpackedA: Bool { true }
     @inline(__always)
-    static func tile(kc: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+    static func tile(kc: Int, a: UnsafePointer<Double>, aRow: Int, aStep: Int, b: UnsafePointer<Double>,
                      c: UnsafeMutablePointer<Double>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Double>?) {
-        bp_dgemm_tile_avx2(kc, a, b, c, ldc, mode.cMode, next)
+        bp_dgemm_tile_avx2(kc, a, aRow, aStep, b, c, ldc, mode.cMode, next)
     }
 }
 
@@ -97,10 +98,11 @@ enum AVX2FloatKernel: GEMMMicroKernel {
     static var mr: Int { BP_AVX2_FLOAT_MR }
     static var nr: Int { BP_AVX2_FLOAT_NR }
     static var width: Int { 1 }
+    static var readsUnpackedA: Bool { true }
     @inline(__always)
-    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    static func tile(kc: Int, a: UnsafePointer<Float>, aRow: Int, aStep: Int, b: UnsafePointer<Float>,
                      c: UnsafeMutablePointer<Float>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Float>?) {
-        bp_sgemm_tile_avx2(kc, a, b, c, ldc, mode.cMode, next)
+        bp_sgemm_tile_avx2(kc, a, aRow, aStep, b, c, ldc, mode.cMode, next)
     }
 }
 
@@ -108,10 +110,11 @@ enum AVX512DoubleKernel: GEMMMicroKernel {
     static var mr: Int { BP_AVX512_DOUBLE_MR }
     static var nr: Int { BP_AVX512_DOUBLE_NR }
     static var width: Int { 1 }
+    static var readsUnpackedA: Bool { true }
     @inline(__always)
-    static func tile(kc: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+    static func tile(kc: Int, a: UnsafePointer<Double>, aRow: Int, aStep: Int, b: UnsafePointer<Double>,
                      c: UnsafeMutablePointer<Double>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Double>?) {
-        bp_dgemm_tile_avx512(kc, a, b, c, ldc, mode.cMode, next)
+        bp_dgemm_tile_avx512(kc, a, aRow, aStep, b, c, ldc, mode.cMode, next)
     }
 }
 
@@ -119,10 +122,11 @@ enum AVX512FloatKernel: GEMMMicroKernel {
     static var mr: Int { BP_AVX512_FLOAT_MR }
     static var nr: Int { BP_AVX512_FLOAT_NR }
     static var width: Int { 1 }
+    static var readsUnpackedA: Bool { true }
     @inline(__always)
-    static func tile(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    static func tile(kc: Int, a: UnsafePointer<Float>, aRow: Int, aStep: Int, b: UnsafePointer<Float>,
                      c: UnsafeMutablePointer<Float>, ldc: Int, mode: GEMMTileMode, next: UnsafePointer<Float>?) {
-        bp_sgemm_tile_avx512(kc, a, b, c, ldc, mode.cMode, next)
+        bp_sgemm_tile_avx512(kc, a, aRow, aStep, b, c, ldc, mode.cMode, next)
     }
 }
 #endif

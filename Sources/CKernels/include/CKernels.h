@@ -31,15 +31,16 @@ enum {
 };
 
 /// C tile ← packed A · packed B (see the modes above). `ldc` is C's row stride in elements.
+/// A[r, p] is a[r·ars + p·aps] (a packed sliver: ars = 1, aps = mr; A in place: its strides).
 /// `next` (or NULL) is the C tile the following call will touch: its rows are prefetched.
 /// Only callable when bp_simd_level() ≥ 1 (AVX2) or ≥ 2 (AVX-512); absent off x86-64.
-void bp_dgemm_tile_avx2(long kc, const double *a, const double *b, double *c, long ldc, int mode,
+void bp_dgemm_tile_avx2(long kc, const double *a, long ars, long aps, const double *b, double *c, long ldc, int mode,
                           const double *next);
-void bp_sgemm_tile_avx2(long kc, const float *a, const float *b, float *c, long ldc, int mode,
+void bp_sgemm_tile_avx2(long kc, const float *a, long ars, long aps, const float *b, float *c, long ldc, int mode,
                           const float *next);
-void bp_dgemm_tile_avx512(long kc, const double *a, const double *b, double *c, long ldc, int mode,
+void bp_dgemm_tile_avx512(long kc, const double *a, long ars, long aps, const double *b, double *c, long ldc, int mode,
                           const double *next);
-void bp_sgemm_tile_avx512(long kc, const float *a, const float *b, float *c, long ldc, int mode,
+void bp_sgemm_tile_avx512(long kc, const float *a, long ars, long aps, const float *b, float *c, long ldc, int mode,
                           const float *next);
 
 #ifdef __cplusplus
