@@ -57,6 +57,9 @@ public final class Tape<Scalar: TensorScalar> {
     /// The number of records (leaves and operations) on the tape.
     public var count: Int { storage.pointee.count }
 
+    /// The bytes of one record in the tape's buffer (for the benchmarks' memory figures).
+    @_spi(Benchmarks) public static var recordStride: Int { MemoryLayout<Record<Scalar>>.stride }
+
     /// Records a trainable leaf: the reverse pass computes its adjoint.
     @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func variable(_ value: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line) -> Variable<Scalar> {
