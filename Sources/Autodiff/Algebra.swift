@@ -177,11 +177,13 @@ extension Variable: DerivativeAlgebra {
         if let t = total { total = binaryOp(.add, t, contribution) } else { total = contribution }
     }
 
-    static func unaryOp(_ f: UnaryFunction, _ x: Variable) -> Variable {
-        x.tape.record(.unary(f, x.index), value: f.forward(x.value), needsGradient: x.needsGradient)
-    }
+    static func unaryOp(_ f: UnaryFunction, _ x: Variable) -> Variable { x.unary(f, file: "", line: 0) }
+    @inline(__always)
     static func scalarOp(_ f: ScalarFunction, _ x: Variable, _ c: Scalar) -> Variable {
-        x.tape.record(.scalar(f, x.index, c), value: f.forward(x.value, c), needsGradient: x.needsGradient)
+        if let v = x.unboxedScalar {  // Note [Rank-0 path]
+            return x.tape.recordScalar(.scalar(f, x.index, c), f.forward(scalar: v, c), needsGradient: x.needsGradient)
+        }
+        return x.tape.record(.scalar(f, x.index, c), value: f.forward(x.value, c), needsGradient: x.needsGradient)
     }
     static func scalarOp(_ f: ScalarFunction, reusing x: inout Variable, _ c: Scalar) -> Variable {
         scalarOp(f, x, c)
@@ -245,8 +247,13 @@ extension Variable: DerivativeAlgebra {
     }
 
     /// Records an op of the binary family after the caller has checked tapes and shapes.
+    @inline(__always)
     func recordBinary(_ f: BinaryFunction, _ other: Variable, file: StaticString, line: UInt) -> Variable {
-        tape.record(.binary(f, index, other.index), value: f.forward(value, other.value, file: file, line: line),
-                    needsGradient: needsGradient || other.needsGradient, file: file, line: line)
+        if f != .addBias, let a = unboxedScalar, let b = other.unboxedScalar {  // Note [Rank-0 path]
+            return tape.recordScalar(.binary(f, index, other.index), f.forward(scalar: a, b),
+                                     needsGradient: needsGradient || other.needsGradient)
+        }
+        return tape.record(.binary(f, index, other.index), value: f.forward(value, other.value, file: file, line: line),
+                           needsGradient: needsGradient || other.needsGradient, file: file, line: line)
     }
 }

@@ -122,15 +122,33 @@ extension Tape {
             lowest = Swift.min(lowest, j)
         }
         var adjoints = [A?](repeating: nil, count: top + 1)
-        adjoints[top] = seed
+        // Note [Rank-0 path]: the first-order pass holds the adjoints of rank-0 records unboxed.
+        let unboxing = A.self == Tensor<Scalar>.self
+        var scalarAdjoints = [Scalar?](repeating: nil, count: unboxing ? top + 1 : 0)
+        if unboxing && storage.pointee.base[top].isRank0 { scalarAdjoints[top] = seed.primal.scalar } else { adjoints[top] = seed }
         adjoints.withUnsafeMutableBufferPointer { adjoints in
-            var i = top
-            while i >= lowest {
-                defer { i -= 1 }
-                guard storage.pointee.base[i].needsGradient, adjoints[i] != nil else { continue }
-                var upstream = isWanted[i] ? adjoints[i]! : adjoints[i].take()!
-                if storage.pointee.anomalyDetection != .off { storage.pointee.anomalyUpstream = upstream as? Tensor<Scalar> }
-                backpropagate(i, upstream: &upstream, into: adjoints)
+            scalarAdjoints.withUnsafeMutableBufferPointer { scalars in
+                let slots = unboxing ? scalars : nil
+                var i = top
+                while i >= lowest {
+                    defer { i -= 1 }
+                    let record = storage.pointee.base + i
+                    guard record.pointee.needsGradient else { continue }
+                    var upstream: A
+                    if unboxing && record.pointee.isRank0 {
+                        guard let g = scalars[i] else { continue }
+                        if storage.pointee.anomalyDetection == .off && backpropagateUnboxed(i, upstream: g, into: scalars) { continue }
+                        upstream = Tensor(g) as! A
+                    } else {
+                        guard adjoints[i] != nil else { continue }
+                        upstream = isWanted[i] ? adjoints[i]! : adjoints[i].take()!
+                    }
+                    if storage.pointee.anomalyDetection != .off { storage.pointee.anomalyUpstream = upstream as? Tensor<Scalar> }
+                    backpropagate(i, upstream: &upstream, into: adjoints, slots)
+                }
+                for j in wanted where j <= top && unboxing && storage.pointee.base[j].isRank0 {
+                    adjoints[j] = scalars[j].map { Tensor($0) as! A }
+                }
             }
         }
         if !storage.pointee.base[top].needsGradient { adjoints[top] = nil }  // only the seed skips `accumulate`
@@ -142,17 +160,23 @@ extension Tape {
     /// input's (a wrong shape is a bug in a VJP, reported with its op).
     @inline(__always)
     func accumulate<A: DerivativeAlgebra>(_ contribution: consuming A, into j: Int, from op: Op<Scalar>, record i: Int,
-                                          _ adjoints: UnsafeMutableBufferPointer<A?>) where A.Scalar == Scalar {
+                                          _ adjoints: UnsafeMutableBufferPointer<A?>,
+                                          _ slots: UnsafeMutableBufferPointer<Scalar?>?) where A.Scalar == Scalar {
         let record = storage.pointee.base + j
         guard record.pointee.needsGradient else { return }
-        if contribution.shape != record.pointee.value.shape {
+        if contribution.shape != record.pointee.shape {
             var place: (file: StaticString, line: UInt) = (#fileID, #line)
             if case .nary(.custom(let custom), _) = op { place = custom.definedAt }
-            ShapeError.fail(op.name, shapes: [record.pointee.value.shape, contribution.shape],
+            ShapeError.fail(op.name, shapes: [record.pointee.shape, contribution.shape],
                             detail: "VJP returned an adjoint whose shape is not its input's", file: place.file, line: place.line)
         }
         if storage.pointee.anomalyDetection != .off, let t = (copy contribution) as? Tensor<Scalar> {
             checkBackward(record: i, input: j, t, upstream: storage.pointee.anomalyUpstream)
+        }
+        if let slots, record.pointee.isRank0 {  // an unboxed adjoint (Note [Rank-0 path]): the same sum as addInPlace
+            let c = contribution.primal.scalar
+            if let total = slots[j] { slots[j] = total + c } else { slots[j] = c }
+            return
         }
         A.accumulate(&adjoints[j], contribution)
     }
@@ -162,12 +186,13 @@ extension Tape {
     /// its forward.
     @inline(__always)
     func backpropagate<A: DerivativeAlgebra>(_ i: Int, upstream g: inout A,
-                                             into adjoints: UnsafeMutableBufferPointer<A?>) where A.Scalar == Scalar {
+                                             into adjoints: UnsafeMutableBufferPointer<A?>,
+                                             _ slots: UnsafeMutableBufferPointer<Scalar?>?) where A.Scalar == Scalar {
         let op = storage.pointee.base[i].op
         @inline(__always) func x(_ j: Int) -> A { A.operand(j, on: self) }
         @inline(__always) func needs(_ j: Int) -> Bool { storage.pointee.base[j].needsGradient }
-        @inline(__always) func add(_ t: consuming A, _ j: Int) { accumulate(t, into: j, from: op, record: i, adjoints) }
-        @inline(__always) func addIfAny(_ t: consuming A?, _ j: Int) { if let t { accumulate(t, into: j, from: op, record: i, adjoints) } }
+        @inline(__always) func add(_ t: consuming A, _ j: Int) { accumulate(t, into: j, from: op, record: i, adjoints, slots) }
+        @inline(__always) func addIfAny(_ t: consuming A?, _ j: Int) { if let t { accumulate(t, into: j, from: op, record: i, adjoints, slots) } }
         switch op {
         case .leaf: break
         case .unary(let f, let a): add(f.pullback(&g, x: x(a), y: x(i)), a)
