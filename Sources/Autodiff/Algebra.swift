@@ -31,6 +31,8 @@ protocol DerivativeAlgebra {
     /// total += ȳ padded with zeros to `fullShape`, ȳ sitting from `lower` along `axis`: a
     /// slice's adjoint accumulated (Note [Slice adjoints]).
     static func accumulateSlice(_ total: inout Self?, _ g: consuming Self, lower: Int, axis: Int, fullShape: [Int])
+    /// The sum down to a shape this value was broadcast from; itself when the shapes agree.
+    func summed(toShape target: [Int]) -> Self
 
     static func unaryOp(_ f: UnaryFunction, _ x: Self) -> Self
     static func scalarOp(_ f: ScalarFunction, _ x: Self, _ c: Scalar) -> Self
@@ -88,7 +90,9 @@ extension DerivativeAlgebra {
     }
 
     /// The sum down to a shape this value was broadcast from; itself when the shapes agree.
-    @inline(__always) func summed(toShape target: [Int]) -> Self {
+    @inline(__always) func summed(toShape target: [Int]) -> Self { summedByShape(target) }
+    /// ``summed(toShape:)`` by comparing shapes (the default).
+    @inline(__always) func summedByShape(_ target: [Int]) -> Self {
         shape == target ? self : Self.shapeOp(.summedToShape, self, target)
     }
     /// The value broadcast to a shape; itself when the shapes agree.

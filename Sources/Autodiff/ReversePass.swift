@@ -32,7 +32,7 @@ extension Tape {
         storage.pointee.isDifferentiating = true
         defer { storage.pointee.isDifferentiating = wasDifferentiating }
         let adjoints = reverse(from: output.index, seed: seedValue, wanted: variables.map(\.index))
-        return variables.map { v in (v.index <= output.index ? adjoints[v.index] : nil) ?? Tensor(zeros: v.shape) }
+        return variables.indices.map { k in adjoints[k] ?? Tensor(zeros: variables[k].shape) }
     }
 
     /// The adjoints as variables on this tape. With `creatingGraph: true` the backward pass is
@@ -75,7 +75,7 @@ extension Tape {
         }
         _ = checkedSeed(output, variables, seed.value, file: file, line: line)  // tapes and the seed's shape
         let adjoints = reverse(from: output.index, seed: seed, wanted: variables.map(\.index))
-        return variables.map { v in (v.index <= output.index ? adjoints[v.index] : nil) ?? constant(Tensor(zeros: v.shape)) }
+        return variables.indices.map { k in adjoints[k] ?? constant(Tensor(zeros: variables[k].shape)) }
     }
 
     /// Checks the tapes and the seed's shape; the seed, or ones for a one-element output.
@@ -101,8 +101,8 @@ extension Tape {
     }
 
     /// The reverse pass in either algebra: one backwards loop from `top`, applying each
-    /// record's rule to its upstream adjoint. Returns the adjoints (nil: zero) of the records
-    /// from 0 to `top`; those not in `wanted` and below `top` may have been released.
+    /// record's rule to its upstream adjoint. Returns the adjoints (nil: zero) of the records in
+    /// `wanted`, in order; every other adjoint is released as soon as its rule has run.
     ///
     /// Note [Owned upstream]: each upstream adjoint is moved out of `adjoints` (unless it was
     /// requested), so an eager tensor rule may overwrite its buffer — `zipInPlace` evaluates
@@ -121,39 +121,47 @@ extension Tape {
             isWanted[j] = true
             lowest = Swift.min(lowest, j)
         }
-        var adjoints = [A?](repeating: nil, count: top + 1)
+        // The adjoints live in a buffer destroyed element by element below: an array of them
+        // would be destroyed by the runtime's generic `swift_arrayDestroy`, one value-witness
+        // call per record even when (as almost always) the slot is already empty.
+        let adjoints = UnsafeMutableBufferPointer<A?>.allocate(capacity: top + 1)
+        adjoints.initialize(repeating: nil)
+        defer {
+            for k in 0...top where adjoints[k] != nil { (adjoints.baseAddress! + k).deinitialize(count: 1) }
+            adjoints.deallocate()
+        }
         // Note [Rank-0 path]: the first-order pass holds the adjoints of rank-0 records unboxed.
         let unboxing = A.self == Tensor<Scalar>.self
         var scalarAdjoints = [Scalar?](repeating: nil, count: unboxing ? top + 1 : 0)
         if unboxing && storage.pointee.base[top].isRank0 { scalarAdjoints[top] = seed.primal.scalar } else { adjoints[top] = seed }
-        adjoints.withUnsafeMutableBufferPointer { adjoints in
-            scalarAdjoints.withUnsafeMutableBufferPointer { scalars in
-                let slots = unboxing ? scalars : nil
-                var i = top
-                while i >= lowest {
-                    defer { i -= 1 }
-                    let record = storage.pointee.base + i
-                    guard record.pointee.needsGradient else { continue }
-                    var upstream: A
-                    if unboxing && record.pointee.isRank0 {
-                        guard let g = scalars[i] else { continue }
-                        if storage.pointee.anomalyDetection == .off && backpropagateUnboxed(i, upstream: g, into: scalars) { continue }
-                        upstream = Tensor(g) as! A
-                    } else {
-                        guard adjoints[i] != nil else { continue }
-                        upstream = isWanted[i] ? adjoints[i]! : adjoints[i].take()!
-                    }
-                    if storage.pointee.anomalyDetection != .off { storage.pointee.anomalyUpstream = upstream as? Tensor<Scalar> }
-                    backpropagate(i, upstream: &upstream, into: adjoints, slots)
+        scalarAdjoints.withUnsafeMutableBufferPointer { scalars in
+            let slots = unboxing ? scalars : nil
+            var i = top
+            while i >= lowest {
+                defer { i -= 1 }
+                let record = storage.pointee.base + i
+                guard record.pointee.needsGradient else { continue }
+                var upstream: A
+                if unboxing && record.pointee.isRank0 {
+                    guard let g = scalars[i] else { continue }
+                    if storage.pointee.anomalyDetection == .off && backpropagateUnboxed(i, upstream: g, into: scalars) { continue }
+                    upstream = Tensor(g) as! A
+                } else {
+                    guard adjoints[i] != nil else { continue }
+                    upstream = isWanted[i] ? adjoints[i]! : adjoints[i].take()!
                 }
-                for j in wanted where j <= top && unboxing && storage.pointee.base[j].isRank0 {
-                    adjoints[j] = scalars[j].map { Tensor($0) as! A }
-                }
+                if storage.pointee.anomalyDetection != .off { storage.pointee.anomalyUpstream = upstream as? Tensor<Scalar> }
+                backpropagate(i, upstream: &upstream, into: adjoints, slots)
             }
         }
-        if !storage.pointee.base[top].needsGradient { adjoints[top] = nil }  // only the seed skips `accumulate`
         storage.pointee.anomalyUpstream = nil
-        return adjoints
+        // Only the seed skips `accumulate`: the output's own adjoint is zero if it needs none.
+        let topNeeds = storage.pointee.base[top].needsGradient
+        return wanted.map { j in
+            guard j <= top, j != top || topNeeds else { return nil }
+            if unboxing && storage.pointee.base[j].isRank0 { return scalarAdjoints[j].map { Tensor($0) as! A } }
+            return adjoints[j]
+        }
     }
 
     /// Adds `contribution` to the adjoint of record `j`, after checking that its shape is the

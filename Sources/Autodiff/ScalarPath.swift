@@ -35,6 +35,8 @@ struct Unboxed<Scalar: TensorScalar>: DerivativeAlgebra {
     }
 
     var shape: [Int] { [] }
+    /// Itself: a rank-0 rule sums only to rank 0 (no shapes compared).
+    @inline(__always) func summed(toShape target: [Int]) -> Unboxed { self }
     var primal: Tensor<Scalar> { Tensor(value) }
     func lifted(_ constant: Tensor<Scalar>) -> Unboxed { Unboxed(boxed: constant) }
     @inline(__always)
