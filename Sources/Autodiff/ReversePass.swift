@@ -1,4 +1,11 @@
 import Tensors
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
 
 extension Tape {
     /// The adjoints ∂output/∂v of the requested variables — trainable leaves, constants or
@@ -115,53 +122,75 @@ extension Tape {
     @_specialize(where Scalar == Float, A == Tensor<Float>) @_specialize(where Scalar == Double, A == Tensor<Double>)
     @_specialize(where Scalar == Float, A == Variable<Float>) @_specialize(where Scalar == Double, A == Variable<Double>)
     func reverse<A: DerivativeAlgebra>(from top: Int, seed: A, wanted: [Int]) -> [A?] where A.Scalar == Scalar {
-        var isWanted = [Bool](repeating: false, count: top + 1)
-        var lowest = top
-        for j in wanted where j <= top {
-            isWanted[j] = true
-            lowest = Swift.min(lowest, j)
-        }
-        // The adjoints live in a buffer destroyed element by element below: an array of them
-        // would be destroyed by the runtime's generic `swift_arrayDestroy`, one value-witness
-        // call per record even when (as almost always) the slot is already empty.
-        let adjoints = UnsafeMutableBufferPointer<A?>.allocate(capacity: top + 1)
-        adjoints.initialize(repeating: nil)
-        defer {
-            for k in 0...top where adjoints[k] != nil { (adjoints.baseAddress! + k).deinitialize(count: 1) }
-            adjoints.deallocate()
-        }
+        // Note [Adjoint slots]: the slots are zero-filled memory from `calloc`, and an empty slot
+        // is all zero bits (nil, checked once, or a 0 flag byte): pages of slots nothing writes
+        // — the tensor slots of a scalar program, the unboxed ones of a tensor program — are never
+        // touched, so they cost neither a page fault nor an initialising pass. The tensor slots
+        // that were written (a flag bit) are destroyed one by one: an array of them would be
+        // destroyed by the runtime's generic `swift_arrayDestroy`, a value-witness call per
+        // record even for an empty slot, and reading every slot would touch every page.
+        let count = top + 1
+        let adjoints = UnsafeMutableBufferPointer<A?>(start: Tape.zeroed(count, of: A?.self), count: count)
+        if !Tape.isAllZero(A?.none) { adjoints.initialize(repeating: nil) }
         // Note [Rank-0 path]: the first-order pass holds the adjoints of rank-0 records unboxed.
         let unboxing = A.self == Tensor<Scalar>.self
-        var scalarAdjoints = [Scalar?](repeating: nil, count: unboxing ? top + 1 : 0)
-        if unboxing && storage.pointee.base[top].isRank0 { scalarAdjoints[top] = seed.primal.scalar } else { adjoints[top] = seed }
-        scalarAdjoints.withUnsafeMutableBufferPointer { scalars in
-            let slots = unboxing ? scalars : nil
-            var i = top
-            while i >= lowest {
-                defer { i -= 1 }
-                let record = storage.pointee.base + i
-                guard record.pointee.needsGradient else { continue }
-                var upstream: A
-                if unboxing && record.pointee.isRank0 {
-                    guard let g = scalars[i] else { continue }
-                    if storage.pointee.anomalyDetection == .off && backpropagateUnboxed(i, upstream: g, into: scalars) { continue }
-                    upstream = Tensor(g) as! A
-                } else {
-                    guard adjoints[i] != nil else { continue }
-                    upstream = isWanted[i] ? adjoints[i]! : adjoints[i].take()!
-                }
-                if storage.pointee.anomalyDetection != .off { storage.pointee.anomalyUpstream = upstream as? Tensor<Scalar> }
-                backpropagate(i, upstream: &upstream, into: adjoints, slots)
+        let slots = UnboxedAdjoints<Scalar>(count: count, values: unboxing)
+        defer {
+            for k in 0..<count where slots.flags[k] & UnboxedAdjoints<Scalar>.written != 0 && adjoints[k] != nil {
+                (adjoints.baseAddress! + k).deinitialize(count: 1)
             }
+            free(adjoints.baseAddress)
+            slots.release()
+        }
+        var lowest = top
+        for j in wanted where j <= top {
+            slots.flags[j] |= UnboxedAdjoints<Scalar>.wanted
+            lowest = Swift.min(lowest, j)
+        }
+        if unboxing && storage.pointee.base[top].isRank0 {
+            slots.add(seed.primal.scalar, to: top)
+        } else {
+            adjoints[top] = seed
+            slots.flags[top] |= UnboxedAdjoints<Scalar>.written
+        }
+        var i = top
+        while i >= lowest {
+            defer { i -= 1 }
+            let record = storage.pointee.base + i
+            guard record.pointee.needsGradient else { continue }
+            var upstream: A
+            if unboxing && record.pointee.isRank0 {
+                guard let g = slots[i] else { continue }
+                if storage.pointee.anomalyDetection == .off && backpropagateUnboxed(i, upstream: g, into: slots) { continue }
+                upstream = Tensor(g) as! A
+            } else {
+                guard slots.flags[i] & UnboxedAdjoints<Scalar>.written != 0, adjoints[i] != nil else { continue }
+                upstream = slots.flags[i] & UnboxedAdjoints<Scalar>.wanted != 0 ? adjoints[i]! : adjoints[i].take()!
+            }
+            if storage.pointee.anomalyDetection != .off { storage.pointee.anomalyUpstream = upstream as? Tensor<Scalar> }
+            backpropagate(i, upstream: &upstream, into: adjoints, slots, unboxing: unboxing)
         }
         storage.pointee.anomalyUpstream = nil
         // Only the seed skips `accumulate`: the output's own adjoint is zero if it needs none.
         let topNeeds = storage.pointee.base[top].needsGradient
         return wanted.map { j in
             guard j <= top, j != top || topNeeds else { return nil }
-            if unboxing && storage.pointee.base[j].isRank0 { return scalarAdjoints[j].map { Tensor($0) as! A } }
+            if unboxing && storage.pointee.base[j].isRank0 { return slots[j].map { Tensor($0) as! A } }
             return adjoints[j]
         }
+    }
+
+    /// `count` zero-filled values' worth of memory from `calloc` (Note [Adjoint slots]); free it with `free`.
+    static func zeroed<T>(_ count: Int, of _: T.Type) -> UnsafeMutablePointer<T> {
+        guard let raw = calloc(Swift.max(count, 1), MemoryLayout<T>.stride) else {
+            fatalError("reverse pass: out of memory for \(count) adjoints")
+        }
+        return raw.bindMemory(to: T.self, capacity: count)
+    }
+
+    /// Whether a value's bytes are all zero (whether zero-filled memory holds that value).
+    static func isAllZero<T>(_ value: T) -> Bool {
+        withUnsafeBytes(of: value) { $0.allSatisfy { $0 == 0 } }
     }
 
     /// Adds `contribution` to the adjoint of record `j`, after checking that its shape is the
@@ -169,7 +198,7 @@ extension Tape {
     @inline(__always)
     func accumulate<A: DerivativeAlgebra>(_ contribution: consuming A, into j: Int, from op: Op<Scalar>, record i: Int,
                                           _ adjoints: UnsafeMutableBufferPointer<A?>,
-                                          _ slots: UnsafeMutableBufferPointer<Scalar?>?) where A.Scalar == Scalar {
+                                          _ slots: UnboxedAdjoints<Scalar>, unboxing: Bool) where A.Scalar == Scalar {
         let record = storage.pointee.base + j
         guard record.pointee.needsGradient else { return }
         if contribution.shape != record.pointee.shape {
@@ -181,11 +210,11 @@ extension Tape {
         if storage.pointee.anomalyDetection != .off, let t = (copy contribution) as? Tensor<Scalar> {
             checkBackward(record: i, input: j, t, upstream: storage.pointee.anomalyUpstream)
         }
-        if let slots, record.pointee.isRank0 {  // an unboxed adjoint (Note [Rank-0 path]): the same sum as addInPlace
-            let c = contribution.primal.scalar
-            if let total = slots[j] { slots[j] = total + c } else { slots[j] = c }
+        if unboxing && record.pointee.isRank0 {  // an unboxed adjoint (Note [Rank-0 path]): the same sum as addInPlace
+            slots.add(contribution.primal.scalar, to: j)
             return
         }
+        slots.flags[j] |= UnboxedAdjoints<Scalar>.written
         A.accumulate(&adjoints[j], contribution)
     }
 
@@ -195,12 +224,12 @@ extension Tape {
     @inline(__always)
     func backpropagate<A: DerivativeAlgebra>(_ i: Int, upstream g: inout A,
                                              into adjoints: UnsafeMutableBufferPointer<A?>,
-                                             _ slots: UnsafeMutableBufferPointer<Scalar?>?) where A.Scalar == Scalar {
+                                             _ slots: UnboxedAdjoints<Scalar>, unboxing: Bool) where A.Scalar == Scalar {
         let op = storage.pointee.base[i].op
         @inline(__always) func x(_ j: Int) -> A { A.operand(j, on: self) }
         @inline(__always) func needs(_ j: Int) -> Bool { storage.pointee.base[j].needsGradient }
-        @inline(__always) func add(_ t: consuming A, _ j: Int) { accumulate(t, into: j, from: op, record: i, adjoints, slots) }
-        @inline(__always) func addIfAny(_ t: consuming A?, _ j: Int) { if let t { accumulate(t, into: j, from: op, record: i, adjoints, slots) } }
+        @inline(__always) func add(_ t: consuming A, _ j: Int) { accumulate(t, into: j, from: op, record: i, adjoints, slots, unboxing: unboxing) }
+        @inline(__always) func addIfAny(_ t: consuming A?, _ j: Int) { if let t { accumulate(t, into: j, from: op, record: i, adjoints, slots, unboxing: unboxing) } }
         switch op {
         case .leaf: break
         case .unary(let f, let a): add(f.pullback(&g, x: x(a), y: x(i)), a)
@@ -217,6 +246,7 @@ extension Tape {
         case .axis(let f, let a, let axis): add(f.pullback(g, y: x(i), axis: axis), a)
         case .shape(.slice, let a, let p) where storage.pointee.anomalyDetection == .off:
             guard needs(a) else { break }  // Note [Slice adjoints]: added into the region, not padded
+            slots.flags[a] |= UnboxedAdjoints<Scalar>.written
             A.accumulateSlice(&adjoints[a], g, lower: p[0], axis: p[2], fullShape: storage.pointee.base[a].value.shape)
         case .shape(let f, let a, let p): add(f.pullback(g, x: x(a), p), a)
         case .argmax(let f, let a, let p): add(f.pullback(g, p), a)

@@ -1,4 +1,11 @@
 import Tensors
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
 
 // Note [Rank-0 path]: a scalar program (the peers' chain y = tanh(y·a + b), a loss assembled
 // from scalars) records ops whose arithmetic is one instruction; a `Tensor` per value costs a
@@ -158,18 +165,51 @@ extension BinaryFunction {
     }
 }
 
+/// The reverse pass's flag byte per record and, in the first-order pass, the unboxed adjoints of
+/// rank-0 records (Note [Rank-0 path]), in zero-filled memory (Note [Adjoint slots]).
+struct UnboxedAdjoints<Scalar: TensorScalar> {
+    let values: UnsafeMutablePointer<Scalar>
+    let flags: UnsafeMutablePointer<UInt8>
+    /// Flag bits: an unboxed adjoint is present; the record's adjoint was requested; its tensor
+    /// (or variable) slot has been written.
+    static var present: UInt8 { 1 }
+    static var wanted: UInt8 { 2 }
+    static var written: UInt8 { 4 }
+
+    /// Flags for `count` records, and unboxed values for them if `values`.
+    init(count: Int, values: Bool) {
+        self.values = Tape<Scalar>.zeroed(values ? count : 0, of: Scalar.self)
+        flags = Tape<Scalar>.zeroed(count, of: UInt8.self)
+    }
+    func release() {
+        free(values)
+        free(flags)
+    }
+    /// The adjoint of record `j`, nil if nothing has flowed into it.
+    @inline(__always) subscript(j: Int) -> Scalar? { flags[j] & Self.present != 0 ? values[j] : nil }
+    /// x̄ⱼ += c (the first contribution is stored as is, as `Tensor`'s accumulate does).
+    @inline(__always) func add(_ c: Scalar, to j: Int) {
+        if flags[j] & Self.present != 0 {
+            values[j] = values[j] + c
+        } else {
+            values[j] = c
+            flags[j] |= Self.present
+        }
+    }
+}
+
 extension Tape {
     /// Runs the rule of rank-0 element-wise record `i` on unboxed scalars, accumulating into
     /// the inputs' unboxed adjoints; false (nothing done) for a record of another family.
     /// - Precondition: record `i` is rank 0 (so are its inputs, for these families).
     @inline(__always)
-    func backpropagateUnboxed(_ i: Int, upstream: Scalar, into slots: UnsafeMutableBufferPointer<Scalar?>) -> Bool {
+    func backpropagateUnboxed(_ i: Int, upstream: Scalar, into slots: UnboxedAdjoints<Scalar>) -> Bool {
         let base = storage.pointee.base
         @inline(__always) func x(_ j: Int) -> Unboxed<Scalar> { Unboxed(base[j].scalar) }
         @inline(__always) func needs(_ j: Int) -> Bool { base[j].needsGradient }
         @inline(__always) func add(_ t: Unboxed<Scalar>?, _ j: Int) {
             guard let t, base[j].needsGradient else { return }
-            if let total = slots[j] { slots[j] = total + t.value } else { slots[j] = t.value }
+            slots.add(t.value, to: j)
         }
         var g = Unboxed(upstream)
         switch base[i].op {

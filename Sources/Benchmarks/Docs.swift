@@ -133,7 +133,7 @@ extension Report {
         }
         if let m = chainMemory {
             s += "Memory: a record is \(m.recordStride) bytes (a rank-0 value held in it, no heap allocation), an adjoint slot \(m.adjointStride) bytes"
-            s += " plus 16 for the unboxed rank-0 adjoint during the reverse pass"
+            s += " (zero-filled, never touched for a rank-0 record) plus 8 and a flag byte for the unboxed rank-0 adjoint during the reverse pass"
             if let b = m.tapeBytesPerOp { s += String(format: "; recording the 10⁶-op chain costs **%.1f bytes per op** of peak RSS", b) }
             if let p = m.peakRSS, let base = m.baselineRSS {
                 s += String(format: "; the peak RSS of recording and differentiating it is **%.1f MiB** (%.1f MiB for the executable alone)",
