@@ -185,13 +185,18 @@ extension Report {
         | the rank-0 path (Note [Rank-0 path]): records hold rank-0 values unboxed; element-wise ops on rank-0 inputs record through scalar kernels; the first-order pass keeps rank-0 adjoints unboxed and runs the same rules in a third algebra, `Unboxed` (plain scalars) | 129.0 M | 575 | – | – |
         | the record buffer grown by `realloc` (Note [Record buffer]: no copy, no fresh pages for the old part); the flag in the op's tail padding, 56-byte records | 94.2 M | 400 | 221.9 M | 208 |
         | the adjoints in a buffer destroyed slot by slot (the generic `swift_arrayDestroy` made a value-witness call per record); `summed(toShape:)` the identity on scalars | 83.0 M | 345 | 165.9 M | 152 |
+        | adjoint slots in zero-filled memory (Note [Adjoint slots]): a scalar program's tensor slots are never touched, unboxed adjoints are 8 bytes and a flag byte | 82.4 M | 341 | 158.4 M | 144 |
 
         The results are the same bits: the first-order fixtures (FirstOrderBitsTests) are unchanged, and
         ScalarPathTests checks every element-wise op's rank-0 path against the tensor path (value, gradient
         and second order) and the chain against its closed-form reverse sweep, bit for bit.
 
-        What is left per op (final profile): the reverse pass ≈ 145 instructions (the rule through the
-        family's `pullback`, the adjoint slots, zeroing the slot arrays), recording ≈ 80 (the operator, the
+        In time, the last step matters more than its instructions: it cut the reverse pass's fresh
+        memory from 33 to 9 bytes per op (the 10⁶-op reverse pass from 25–40 to ≈ 17 ns/op, the peak
+        RSS of the 10⁶-op chain from 103 to 80 MiB).
+
+        What is left per op (final profile): the reverse pass ≈ 140 instructions (the rule through the
+        family's `pullback`, the flag and value of each unboxed adjoint), recording ≈ 80 (the operator, the
         same-tape check, the record written in place), `swift_retain`/`swift_release` ≈ 40 — each variable
         holds the tape strongly, which is what frees the tape when its last variable goes (the ownership
         the API promises), so it stays — and libm's `tanh` ≈ 35, the arithmetic itself (`swift_plain`, the
@@ -199,7 +204,7 @@ extension Report {
 
         What limits the ratio at 10⁶ ops is memory, not instructions: the chain at 10⁵ ops fits the
         allocator's recycled memory, and there the ratio is about 1.0; at 10⁶ ops the tape's 56 MB of
-        records and the reverse pass's ≈ 33 bytes of slots per op are pages touched for the first time,
+        records (and the reverse pass's 9 bytes of slots per op) are pages touched for the first time,
         and on this virtual machine (Firecracker, free pages returned to the host) a first touch is
         expensive: recording 10⁶ ops takes ≈ 15 000 minor page faults and ≈ 40–70 ms of system time,
         and the forward pass goes from ≈ 26 ns/op at 10⁵ ops to 50–65 at 10⁶. Checked with glibc told
@@ -208,7 +213,7 @@ extension Report {
         and not kept, because they did not pay here: `madvise(MADV_HUGEPAGE)` on the buffers (the VM
         gives no transparent huge pages: `AnonHugePages` stays 0) and `MADV_POPULATE_WRITE` (the same
         number of faults). What would pay: fewer bytes per op — a record of 40 bytes with tensor values
-        in a side table, one-byte presence flags instead of `Scalar?` slots — or keeping a dropped
+        in a side table (rank ≥ 1 values are rare in a scalar program) — or keeping a dropped
         tape's buffer for the next tape (which trades against memory being released with the tape).
 
         The earlier workload, y ← y·0.999 + 0.001 with constants (no variables but x), had gone from
