@@ -110,7 +110,7 @@ extension Tensor: DerivativeAlgebra {
     @inline(__always)
     func lifted(_ constant: Tensor) -> Tensor { constant }
     @inline(__always)
-    static func operand(_ index: Int, on tape: Tape<Scalar>) -> Tensor { tape.storage.pointee.base[index].value }
+    static func operand(_ index: Int, on tape: Tape<Scalar>) -> Tensor { tape.storage.pointee.value(at: index) }
     @inline(__always)
     static func accumulate(_ total: inout Tensor?, _ contribution: consuming Tensor) {
         if total == nil { total = contribution } else { total!.addInPlace(contribution) }

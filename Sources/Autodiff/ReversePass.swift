@@ -201,10 +201,10 @@ extension Tape {
                                           _ slots: UnboxedAdjoints<Scalar>, unboxing: Bool) where A.Scalar == Scalar {
         let record = storage.pointee.base + j
         guard record.pointee.needsGradient else { return }
-        if contribution.shape != record.pointee.shape {
+        if contribution.shape != storage.pointee.shape(at: j) {
             var place: (file: StaticString, line: UInt) = (#fileID, #line)
             if case .nary(.custom(let custom), _) = op { place = custom.definedAt }
-            ShapeError.fail(op.name, shapes: [record.pointee.shape, contribution.shape],
+            ShapeError.fail(op.name, shapes: [storage.pointee.shape(at: j), contribution.shape],
                             detail: "VJP returned an adjoint whose shape is not its input's", file: place.file, line: place.line)
         }
         if storage.pointee.anomalyDetection != .off, let t = (copy contribution) as? Tensor<Scalar> {
@@ -247,7 +247,7 @@ extension Tape {
         case .shape(.slice, let a, let p) where storage.pointee.anomalyDetection == .off:
             guard needs(a) else { break }  // Note [Slice adjoints]: added into the region, not padded
             slots.flags[a] |= UnboxedAdjoints<Scalar>.written
-            A.accumulateSlice(&adjoints[a], g, lower: p[0], axis: p[2], fullShape: storage.pointee.base[a].value.shape)
+            A.accumulateSlice(&adjoints[a], g, lower: p[0], axis: p[2], fullShape: storage.pointee.shape(at: a))
         case .shape(let f, let a, let p): add(f.pullback(g, x: x(a), p), a)
         case .argmax(let f, let a, let p): add(f.pullback(g, p), a)
         case .select(let a, let b, let c):

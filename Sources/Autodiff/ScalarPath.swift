@@ -11,8 +11,8 @@ import Musl
 // from scalars) records ops whose arithmetic is one instruction; a `Tensor` per value costs a
 // heap array, its shape array and their reference counts — ten times the arithmetic. So:
 //
-// - A record holds a rank-0 value unboxed (`Record.scalar`, `tensor` nil); `value` boxes it
-//   afresh on demand, `shape` is [] without a tensor. Recording a rank-0 op allocates nothing.
+// - A record holds a rank-0 value unboxed (`Record.scalar`, no tensor); `value(at:)` boxes it
+//   afresh on demand, `shape(at:)` is [] without a tensor. Recording a rank-0 op allocates nothing.
 // - An element-wise op (the unary, scalar-constant and binary families) whose inputs are all
 //   rank 0 computes its value with the scalar kernels below and appends such a record
 //   (`Tape.recordScalar`). Their rank-0 output implies rank-0 inputs (broadcasting never

@@ -103,7 +103,8 @@ public final class Tape<Scalar: TensorScalar> {
     func append(_ op: __owned Op<Scalar>, value: __owned Tensor<Scalar>, needsGradient: Bool) -> Variable<Scalar> {
         let s = storage
         if s.pointee.count == s.pointee.capacity || s.pointee.isDifferentiating { prepareToGrow() }
-        (s.pointee.base + s.pointee.count).initialize(to: Record(op: op, value: value, needsGradient: needsGradient))
+        let record = s.pointee.makeRecord(op, value: value, needsGradient: needsGradient)
+        (s.pointee.base + s.pointee.count).initialize(to: record)
         s.pointee.count += 1
         return Variable(tape: self, index: s.pointee.count - 1)
     }
@@ -166,6 +167,8 @@ struct TapeStorage<Scalar: TensorScalar> {
     @usableFromInline var isRecordingGradients = true
     @usableFromInline var isDifferentiating = false
     @usableFromInline var anomalyDetection = AnomalyDetection.off
+    /// The values of rank ≥ 1, in recording order (a record holds its index; only appended).
+    @usableFromInline var tensors: [Tensor<Scalar>] = []
     var firstAnomaly: AnomalyReport? = nil
     /// The callers' sites of the records made while anomalies were detected.
     var sites: [Int: RecordSite] = [:]
@@ -180,7 +183,28 @@ struct TapeStorage<Scalar: TensorScalar> {
         base = TapeStorage.reallocate(nil, capacity: capacity)
     }
 
-    /// Note [Record buffer]: the buffer is grown with `realloc`, not allocate-copy-free. Swift
+    /// The value of record `i` as a tensor (a rank-0 one is boxed afresh).
+    @inlinable func value(at i: Int) -> Tensor<Scalar> {
+        let r = base + i
+        return r.pointee.isRank0 ? Tensor(r.pointee.scalar) : tensors[Int(r.pointee.tensorIndex)]
+    }
+
+    /// The shape of record `i`'s value (no tensor made for a rank-0 value).
+    @inlinable func shape(at i: Int) -> [Int] {
+        let r = base + i
+        return r.pointee.isRank0 ? [] : tensors[Int(r.pointee.tensorIndex)].shape
+    }
+
+    /// The record for `value`: unboxed if it is rank 0, else with the value put in the tensor table.
+    @inlinable mutating func makeRecord(_ op: __owned Op<Scalar>, value: __owned Tensor<Scalar>, needsGradient: Bool) -> Record<Scalar> {
+        if value.rank == 0 { return Record(op: op, scalar: value.scalar, needsGradient: needsGradient) }
+        precondition(tensors.count < Int(Int32.max), "Tape: more than 2³¹ − 1 values of rank ≥ 1")
+        tensors.append(value)
+        return Record(op: op, tensorIndex: Int32(tensors.count - 1), needsGradient: needsGradient)
+    }
+
+    /// Note [Record buffer]: a record is small (40 bytes for Double: the op, a flag, a rank-0
+    /// value or the index of a tensor), and the buffer is grown with `realloc`, not allocate-copy-free. Swift
     /// values are bitwise movable, so moving the records by `realloc` is a valid move; and a
     /// large buffer is an `mmap`ped block that glibc grows with `mremap`, so growing neither
     /// copies the records nor touches fresh pages for the old part. On this machine a page
@@ -208,17 +232,15 @@ struct TapeStorage<Scalar: TensorScalar> {
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     mutating func release() {
         // One record at a time: `deinitialize(count:)` goes through the runtime's generic
-        // `swift_arrayDestroy`, a value-witness call per record. A rank-0 record of an op that
-        // holds no reference (the scalar path's records) has nothing to destroy at all.
+        // `swift_arrayDestroy`, a value-witness call per record. Only the op can hold a reference
+        // (the values are in `tensors`, released with the header), and the ops of the element-wise
+        // families hold none: those records have nothing to destroy at all.
         for i in 0..<count {
             let record = base + i
-            if record.pointee.isRank0 {
-                switch record.pointee.op {
-                case .leaf, .unary, .scalar, .binary: continue
-                default: break
-                }
+            switch record.pointee.op {
+            case .leaf, .unary, .scalar, .binary: continue
+            default: record.deinitialize(count: 1)
             }
-            record.deinitialize(count: 1)
         }
         free(base)
         count = 0
@@ -226,45 +248,39 @@ struct TapeStorage<Scalar: TensorScalar> {
     }
 }
 
-/// One entry of the tape: the operation (with its inputs' indices and saved values), its
-/// output value, and whether an adjoint can flow through it.
+/// One entry of the tape: the operation (with its inputs' indices and saved values), whether an
+/// adjoint can flow through it, and its output value.
 ///
-/// A rank-0 value is held unboxed, in `scalar`, with `tensor` nil (Note [Rank-0 path] in
-/// ScalarPath.swift): recording it allocates nothing. ``value`` gives the tensor either way.
+/// A rank-0 value is held unboxed, in `scalar` (Note [Rank-0 path] in ScalarPath.swift): recording
+/// it allocates nothing. A value of rank ≥ 1 sits in the tape's tensor table at `tensorIndex`, so
+/// a record is 40 bytes (Double), not the 56 it took with a tensor field beside the scalar
+/// (Note [Record buffer]). ``TapeStorage/value(at:)`` gives the tensor either way.
 @usableFromInline
 struct Record<Scalar: TensorScalar> {
     @usableFromInline let op: Op<Scalar>
-    // (The flag sits in the op's tail padding: 56 bytes a record, not 64.)
+    // (The flag and the index sit in the op's tail padding.)
     @usableFromInline let needsGradient: Bool
-    /// The value of rank ≥ 1; nil for a rank-0 value, which is `scalar`.
-    @usableFromInline let tensor: Tensor<Scalar>?
-    /// The rank-0 value (unused when `tensor` holds the value).
+    /// The position of a rank ≥ 1 value in ``TapeStorage/tensors``; −1 for a rank-0 value.
+    @usableFromInline let tensorIndex: Int32
+    /// The rank-0 value (0 when the value is in the tensor table).
     @usableFromInline let scalar: Scalar
-
-    @inlinable init(op: Op<Scalar>, value: Tensor<Scalar>, needsGradient: Bool) {
-        self.op = op
-        if value.rank == 0 {
-            tensor = nil
-            scalar = value.scalar
-        } else {
-            tensor = value
-            scalar = 0
-        }
-        self.needsGradient = needsGradient
-    }
 
     /// A record of a rank-0 value.
     @inlinable init(op: Op<Scalar>, scalar: Scalar, needsGradient: Bool) {
         self.op = op
-        self.tensor = nil
-        self.scalar = scalar
         self.needsGradient = needsGradient
+        self.tensorIndex = -1
+        self.scalar = scalar
+    }
+
+    /// A record of a value of rank ≥ 1, held in the tensor table at `tensorIndex`.
+    @inlinable init(op: Op<Scalar>, tensorIndex: Int32, needsGradient: Bool) {
+        self.op = op
+        self.needsGradient = needsGradient
+        self.tensorIndex = tensorIndex
+        self.scalar = 0
     }
 
     /// Whether the value is rank 0 (held unboxed in `scalar`).
-    @inlinable var isRank0: Bool { tensor == nil }
-    /// The output value as a tensor (a rank-0 one is boxed afresh).
-    @inlinable var value: Tensor<Scalar> { tensor ?? Tensor(scalar) }
-    /// The output's shape (no tensor made for a rank-0 value).
-    @inlinable var shape: [Int] { tensor?.shape ?? [] }
+    @inlinable var isRank0: Bool { tensorIndex < 0 }
 }

@@ -17,9 +17,9 @@ public struct Variable<Scalar: TensorScalar> {
 
     /// The value computed when the variable was recorded.
     /// (Read through the tape's record pointer: see Note [Tape storage] in Tape.swift.)
-    @inlinable public var value: Tensor<Scalar> { tape.storage.pointee.base[index].value }
+    @inlinable public var value: Tensor<Scalar> { tape.storage.pointee.value(at: index) }
     /// The shape of ``value``.
-    @inlinable public var shape: [Int] { tape.storage.pointee.base[index].shape }
+    @inlinable public var shape: [Int] { tape.storage.pointee.shape(at: index) }
     /// The number of dimensions of ``value``.
     @inlinable public var rank: Int { shape.count }
     /// Whether an adjoint can flow into this variable (it is trainable or depends on a trainable leaf).
