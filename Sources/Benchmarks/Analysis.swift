@@ -186,14 +186,17 @@ extension Report {
         | the record buffer grown by `realloc` (Note [Record buffer]: no copy, no fresh pages for the old part); the flag in the op's tail padding, 56-byte records | 94.2 M | 400 | 221.9 M | 208 |
         | the adjoints in a buffer destroyed slot by slot (the generic `swift_arrayDestroy` made a value-witness call per record); `summed(toShape:)` the identity on scalars | 83.0 M | 345 | 165.9 M | 152 |
         | adjoint slots in zero-filled memory (Note [Adjoint slots]): a scalar program's tensor slots are never touched, unboxed adjoints are 8 bytes and a flag byte | 82.4 M | 341 | 158.4 M | 144 |
+        | 40-byte records: values of rank ≥ 1 in the tape's tensor table, the record holds the index or the rank-0 value; teardown skips every element-wise record | 82.0 M | 340 | 158.4 M | 144 |
 
         The results are the same bits: the first-order fixtures (FirstOrderBitsTests) are unchanged, and
         ScalarPathTests checks every element-wise op's rank-0 path against the tensor path (value, gradient
         and second order) and the chain against its closed-form reverse sweep, bit for bit.
 
-        In time, the last step matters more than its instructions: it cut the reverse pass's fresh
-        memory from 33 to 9 bytes per op (the 10⁶-op reverse pass from 25–40 to ≈ 17 ns/op, the peak
-        RSS of the 10⁶-op chain from 103 to 80 MiB).
+        In time, the last two steps matter more than their instructions: they cut the fresh memory per
+        op — the reverse pass's slots from 33 to 9 bytes (the 10⁶-op reverse pass from 25–40 to
+        ≈ 16 ns/op), the records from 56 to 40 bytes (the 10⁶-op forward from 55–65 to ≈ 50 ns/op) — and
+        the peak RSS of recording and differentiating 10⁶ ops from 103 to 65 MiB (133 MiB before the
+        rank-0 path).
 
         What is left per op (final profile): the reverse pass ≈ 140 instructions (the rule through the
         family's `pullback`, the flag and value of each unboxed adjoint), recording ≈ 80 (the operator, the
@@ -203,18 +206,20 @@ extension Report {
         chain on plain Doubles, takes about 11 ns/op, a quarter of Swift AD's time).
 
         What limits the ratio at 10⁶ ops is memory, not instructions: the chain at 10⁵ ops fits the
-        allocator's recycled memory, and there the ratio is about 1.0; at 10⁶ ops the tape's 56 MB of
+        allocator's recycled memory, and there the ratio is below 1; at 10⁶ ops the tape's 40 MB of
         records (and the reverse pass's 9 bytes of slots per op) are pages touched for the first time,
         and on this virtual machine (Firecracker, free pages returned to the host) a first touch is
         expensive: recording 10⁶ ops takes ≈ 15 000 minor page faults and ≈ 40–70 ms of system time,
-        and the forward pass goes from ≈ 26 ns/op at 10⁵ ops to 50–65 at 10⁶. Checked with glibc told
+        and the forward pass goes from ≈ 25 ns/op at 10⁵ ops to ≈ 50 at 10⁶ (Swift AD's, whose closure
+        contexts come from the same allocator, from ≈ 35 to ≈ 58). Checked with glibc told
         to keep its memory (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`, `MALLOC_TOP_PAD_` set
         high, on an earlier build of this work): the 10⁶-op forward then stayed at 34 ns/op. Two things tried
         and not kept, because they did not pay here: `madvise(MADV_HUGEPAGE)` on the buffers (the VM
         gives no transparent huge pages: `AnonHugePages` stays 0) and `MADV_POPULATE_WRITE` (the same
-        number of faults). What would pay: fewer bytes per op — a record of 40 bytes with tensor values
-        in a side table (rank ≥ 1 values are rare in a scalar program) — or keeping a dropped
-        tape's buffer for the next tape (which trades against memory being released with the tape).
+        number of faults). What would pay next: fewer bytes per op still — records in
+        structure-of-arrays form, an op code and two 32-bit input indices in fixed fields and the
+        rank-0 value beside them (≈ 20 bytes), the rarer ops' payloads in a side table — or keeping a
+        dropped tape's buffer for the next tape (which trades against memory being released with the tape).
 
         The earlier workload, y ← y·0.999 + 0.001 with constants (no variables but x), had gone from
         10 500 to 1 230 instructions per op before this work, by the steps below:
