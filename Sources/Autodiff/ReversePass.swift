@@ -181,6 +181,7 @@ extension Tape {
     }
 
     /// `count` zero-filled values' worth of memory from `calloc` (Note [Adjoint slots]); free it with `free`.
+    @inline(__always)
     static func zeroed<T>(_ count: Int, of _: T.Type) -> UnsafeMutablePointer<T> {
         guard let raw = calloc(Swift.max(count, 1), MemoryLayout<T>.stride) else {
             fatalError("reverse pass: out of memory for \(count) adjoints")
@@ -189,6 +190,7 @@ extension Tape {
     }
 
     /// Whether a value's bytes are all zero (whether zero-filled memory holds that value).
+    @inline(__always)
     static func isAllZero<T>(_ value: T) -> Bool {
         withUnsafeBytes(of: value) { $0.allSatisfy { $0 == 0 } }
     }

@@ -39,6 +39,7 @@ public final class Tape<Scalar: TensorScalar> {
     @usableFromInline let storage: UnsafeMutablePointer<TapeStorage<Scalar>>
 
     /// An empty tape.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public init() {
         storage = .allocate(capacity: 1)
         storage.initialize(to: TapeStorage(capacity: 16))
@@ -103,8 +104,8 @@ public final class Tape<Scalar: TensorScalar> {
     func append(_ op: __owned Op<Scalar>, value: __owned Tensor<Scalar>, needsGradient: Bool) -> Variable<Scalar> {
         let s = storage
         if s.pointee.count == s.pointee.capacity || s.pointee.isDifferentiating { prepareToGrow() }
-        let record = s.pointee.makeRecord(op, value: value, needsGradient: needsGradient)
-        (s.pointee.base + s.pointee.count).initialize(to: record)
+        let slot = s.pointee.base + s.pointee.count
+        slot.initialize(to: s.pointee.makeRecord(op, value: value, needsGradient: needsGradient))
         s.pointee.count += 1
         return Variable(tape: self, index: s.pointee.count - 1)
     }
@@ -167,8 +168,12 @@ struct TapeStorage<Scalar: TensorScalar> {
     @usableFromInline var isRecordingGradients = true
     @usableFromInline var isDifferentiating = false
     @usableFromInline var anomalyDetection = AnomalyDetection.off
-    /// The values of rank ≥ 1, in recording order (a record holds its index; only appended).
-    @usableFromInline var tensors: [Tensor<Scalar>] = []
+    /// The values of rank ≥ 1, in recording order (a record holds its index; only appended), in a
+    /// buffer grown by `realloc` like the records' (a Swift array's growth runs the standard
+    /// library's unspecialised allocation, Note [Small storage]: ≈ 650 instructions a time).
+    @usableFromInline var tensors: UnsafeMutablePointer<Tensor<Scalar>>
+    @usableFromInline var tensorCount = 0
+    @usableFromInline var tensorCapacity = 8
     var firstAnomaly: AnomalyReport? = nil
     /// The callers' sites of the records made while anomalies were detected.
     var sites: [Int: RecordSite] = [:]
@@ -178,9 +183,11 @@ struct TapeStorage<Scalar: TensorScalar> {
     /// record attempted from it gets).
     var runningCustomVJP: (name: String, site: (file: StaticString, line: UInt))? = nil
 
+    @inline(__always)
     init(capacity: Int) {
         self.capacity = capacity
         base = TapeStorage.reallocate(nil, capacity: capacity)
+        tensors = TapeStorage.reallocate(nil, count: tensorCapacity, of: Tensor<Scalar>.self)
     }
 
     /// The value of record `i` as a tensor (a rank-0 one is boxed afresh).
@@ -196,11 +203,31 @@ struct TapeStorage<Scalar: TensorScalar> {
     }
 
     /// The record for `value`: unboxed if it is rank 0, else with the value put in the tensor table.
-    @inlinable mutating func makeRecord(_ op: __owned Op<Scalar>, value: __owned Tensor<Scalar>, needsGradient: Bool) -> Record<Scalar> {
+    @inlinable @inline(__always) mutating func makeRecord(_ op: __owned Op<Scalar>, value: __owned Tensor<Scalar>, needsGradient: Bool) -> Record<Scalar> {
         if value.rank == 0 { return Record(op: op, scalar: value.scalar, needsGradient: needsGradient) }
-        precondition(tensors.count < Int(Int32.max), "Tape: more than 2³¹ − 1 values of rank ≥ 1")
-        tensors.append(value)
-        return Record(op: op, tensorIndex: Int32(tensors.count - 1), needsGradient: needsGradient)
+        if tensorCount == tensorCapacity { growTensors() }
+        (tensors + tensorCount).initialize(to: value)
+        tensorCount += 1
+        return Record(op: op, tensorIndex: Int32(tensorCount - 1), needsGradient: needsGradient)
+    }
+
+    /// Doubles the tensor table (a bitwise move by `realloc`, as the records').
+    @usableFromInline @inline(never)
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    mutating func growTensors() {
+        precondition(tensorCapacity < Int(Int32.max), "Tape: more than 2³¹ − 1 values of rank ≥ 1")
+        tensorCapacity = Swift.min(tensorCapacity * 2, Int(Int32.max))
+        tensors = TapeStorage.reallocate(tensors, count: tensorCapacity, of: Tensor<Scalar>.self)
+    }
+
+    /// `realloc` of a buffer of `count` values (bitwise movable, as every Swift value).
+    @inline(__always)
+    static func reallocate<T>(_ old: UnsafeMutablePointer<T>?, count: Int, of _: T.Type) -> UnsafeMutablePointer<T> {
+        let bytes = count * MemoryLayout<T>.stride
+        guard let raw = realloc(old.map(UnsafeMutableRawPointer.init), bytes) else {
+            fatalError("Tape: out of memory for \(count) values (\(bytes) bytes)")
+        }
+        return raw.bindMemory(to: T.self, capacity: count)
     }
 
     /// Note [Record buffer]: a record is small (40 bytes for Double: the op, a flag, a rank-0
@@ -211,12 +238,9 @@ struct TapeStorage<Scalar: TensorScalar> {
     /// touched for the first time costs about 2 µs (the kernel zeroes it), so doubling by
     /// allocate-and-copy, which touches twice the final size afresh, had cost more than recording
     /// (the 10⁴-op chain's forward: 130 ns/op against 30 with the memory kept mapped).
+    @inline(__always)
     static func reallocate(_ old: UnsafeMutablePointer<Record<Scalar>>?, capacity: Int) -> UnsafeMutablePointer<Record<Scalar>> {
-        let bytes = capacity * MemoryLayout<Record<Scalar>>.stride
-        guard let raw = realloc(old.map(UnsafeMutableRawPointer.init), bytes) else {
-            fatalError("Tape: out of memory for \(capacity) records (\(bytes) bytes)")
-        }
-        return raw.bindMemory(to: Record<Scalar>.self, capacity: capacity)
+        reallocate(old, count: capacity, of: Record<Scalar>.self)
     }
 
     /// Doubles the capacity, moving the records in place where the allocator can (Note [Record buffer]).
@@ -233,7 +257,7 @@ struct TapeStorage<Scalar: TensorScalar> {
     mutating func release() {
         // One record at a time: `deinitialize(count:)` goes through the runtime's generic
         // `swift_arrayDestroy`, a value-witness call per record. Only the op can hold a reference
-        // (the values are in `tensors`, released with the header), and the ops of the element-wise
+        // (the values are in `tensors`, released below), and the ops of the element-wise
         // families hold none: those records have nothing to destroy at all.
         for i in 0..<count {
             let record = base + i
@@ -243,8 +267,12 @@ struct TapeStorage<Scalar: TensorScalar> {
             }
         }
         free(base)
+        for k in 0..<tensorCount { (tensors + k).deinitialize(count: 1) }
+        free(tensors)
         count = 0
         capacity = 0
+        tensorCount = 0
+        tensorCapacity = 0
     }
 }
 

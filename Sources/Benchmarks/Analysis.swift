@@ -186,7 +186,11 @@ extension Report {
         | the record buffer grown by `realloc` (Note [Record buffer]: no copy, no fresh pages for the old part); the flag in the op's tail padding, 56-byte records | 94.2 M | 400 | 221.9 M | 208 |
         | the adjoints in a buffer destroyed slot by slot (the generic `swift_arrayDestroy` made a value-witness call per record); `summed(toShape:)` the identity on scalars | 83.0 M | 345 | 165.9 M | 152 |
         | adjoint slots in zero-filled memory (Note [Adjoint slots]): a scalar program's tensor slots are never touched, unboxed adjoints are 8 bytes and a flag byte | 82.4 M | 341 | 158.4 M | 144 |
-        | 40-byte records: values of rank ≥ 1 in the tape's tensor table, the record holds the index or the rank-0 value; teardown skips every element-wise record | 82.0 M | 340 | 158.4 M | 144 |
+        | 40-byte records: values of rank ≥ 1 in the tape's tensor table, the record holds the index or the rank-0 value; teardown skips every element-wise record | 81.5 M | 337 | 159.4 M | 145 |
+
+        The price on small tensor graphs: the 2-2-1 step (`--profile-xor`, 2 000 steps) went from 87.1 M
+        to 94.3 M instructions (+8 %) — its ≈ 30 records of 2–8 elements pay the tensor table, three
+        zero-filled slot buffers and a flag test per record in the reverse pass; not recovered yet.
 
         The results are the same bits: the first-order fixtures (FirstOrderBitsTests) are unchanged, and
         ScalarPathTests checks every element-wise op's rank-0 path against the tensor path (value, gradient
