@@ -213,7 +213,7 @@ extension Report {
         allocator's recycled memory, and there the ratio is below 1; at 10⁶ ops the tape's 40 MB of
         records (and the reverse pass's 9 bytes of slots per op) are pages touched for the first time,
         and on this virtual machine (Firecracker, free pages returned to the host) a first touch is
-        expensive: recording 10⁶ ops takes ≈ 15 000 minor page faults and ≈ 40–70 ms of system time,
+        expensive: recording 10⁶ ops takes ≈ 10 000 minor page faults and ≈ 40 ms of system time,
         and the forward pass goes from ≈ 25 ns/op at 10⁵ ops to ≈ 50 at 10⁶ (Swift AD's, whose closure
         contexts come from the same allocator, from ≈ 35 to ≈ 58). Checked with glibc told
         to keep its memory (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`, `MALLOC_TOP_PAD_` set
