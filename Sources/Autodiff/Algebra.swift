@@ -31,6 +31,8 @@ protocol DerivativeAlgebra {
     /// total += ȳ padded with zeros to `fullShape`, ȳ sitting from `lower` along `axis`: a
     /// slice's adjoint accumulated (Note [Slice adjoints]).
     static func accumulateSlice(_ total: inout Self?, _ g: consuming Self, lower: Int, axis: Int, fullShape: [Int])
+    /// The sum down to a shape this value was broadcast from; itself when the shapes agree.
+    func summed(toShape target: [Int]) -> Self
 
     static func unaryOp(_ f: UnaryFunction, _ x: Self) -> Self
     static func scalarOp(_ f: ScalarFunction, _ x: Self, _ c: Scalar) -> Self
@@ -88,7 +90,9 @@ extension DerivativeAlgebra {
     }
 
     /// The sum down to a shape this value was broadcast from; itself when the shapes agree.
-    @inline(__always) func summed(toShape target: [Int]) -> Self {
+    @inline(__always) func summed(toShape target: [Int]) -> Self { summedByShape(target) }
+    /// ``summed(toShape:)`` by comparing shapes (the default).
+    @inline(__always) func summedByShape(_ target: [Int]) -> Self {
         shape == target ? self : Self.shapeOp(.summedToShape, self, target)
     }
     /// The value broadcast to a shape; itself when the shapes agree.
@@ -106,7 +110,7 @@ extension Tensor: DerivativeAlgebra {
     @inline(__always)
     func lifted(_ constant: Tensor) -> Tensor { constant }
     @inline(__always)
-    static func operand(_ index: Int, on tape: Tape<Scalar>) -> Tensor { tape.storage.pointee.base[index].value }
+    static func operand(_ index: Int, on tape: Tape<Scalar>) -> Tensor { tape.storage.pointee.value(at: index) }
     @inline(__always)
     static func accumulate(_ total: inout Tensor?, _ contribution: consuming Tensor) {
         if total == nil { total = contribution } else { total!.addInPlace(contribution) }
@@ -177,11 +181,13 @@ extension Variable: DerivativeAlgebra {
         if let t = total { total = binaryOp(.add, t, contribution) } else { total = contribution }
     }
 
-    static func unaryOp(_ f: UnaryFunction, _ x: Variable) -> Variable {
-        x.tape.record(.unary(f, x.index), value: f.forward(x.value), needsGradient: x.needsGradient)
-    }
+    static func unaryOp(_ f: UnaryFunction, _ x: Variable) -> Variable { x.unary(f, file: "", line: 0) }
+    @inline(__always)
     static func scalarOp(_ f: ScalarFunction, _ x: Variable, _ c: Scalar) -> Variable {
-        x.tape.record(.scalar(f, x.index, c), value: f.forward(x.value, c), needsGradient: x.needsGradient)
+        if let v = x.unboxedScalar {  // Note [Rank-0 path]
+            return x.tape.recordScalar(.scalar(f, x.index, c), f.forward(scalar: v, c), needsGradient: x.needsGradient)
+        }
+        return x.tape.record(.scalar(f, x.index, c), value: f.forward(x.value, c), needsGradient: x.needsGradient)
     }
     static func scalarOp(_ f: ScalarFunction, reusing x: inout Variable, _ c: Scalar) -> Variable {
         scalarOp(f, x, c)
@@ -245,8 +251,13 @@ extension Variable: DerivativeAlgebra {
     }
 
     /// Records an op of the binary family after the caller has checked tapes and shapes.
+    @inline(__always)
     func recordBinary(_ f: BinaryFunction, _ other: Variable, file: StaticString, line: UInt) -> Variable {
-        tape.record(.binary(f, index, other.index), value: f.forward(value, other.value, file: file, line: line),
-                    needsGradient: needsGradient || other.needsGradient, file: file, line: line)
+        if f != .addBias, let a = unboxedScalar, let b = other.unboxedScalar {  // Note [Rank-0 path]
+            return tape.recordScalar(.binary(f, index, other.index), f.forward(scalar: a, b),
+                                     needsGradient: needsGradient || other.needsGradient)
+        }
+        return tape.record(.binary(f, index, other.index), value: f.forward(value, other.value, file: file, line: line),
+                           needsGradient: needsGradient || other.needsGradient, file: file, line: line)
     }
 }

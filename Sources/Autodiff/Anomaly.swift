@@ -131,7 +131,7 @@ extension Tape {
         let index = storage.pointee.count
         if line != 0 { storage.pointee.sites[index] = RecordSite(file: file, line: line) }
         guard let k = value.firstNonFiniteOffset() else { return }
-        let inputs = op.inputs.map { storage.pointee.base[$0].value }
+        let inputs = op.inputs.map { storage.pointee.value(at: $0) }
         if case .leaf = op {
             raise(AnomalyReport(phase: .leaf, operation: isVariable ? "variable" : "constant", record: index,
                                 site: siteText(index), shape: value.shape, index: value.multiIndex(k),
@@ -153,6 +153,6 @@ extension Tape {
         raise(AnomalyReport(phase: .backward, operation: op.name, record: i, site: siteText(i), shape: contribution.shape,
                             index: contribution.multiIndex(k), value: Double(contribution.scalars[k]), input: position,
                             context: [upstream.rangeDescription("an upstream")]
-                                + op.inputs.enumerated().map { storage.pointee.base[$1].value.rangeDescription("input \($0)") }))
+                                + op.inputs.enumerated().map { storage.pointee.value(at: $1).rangeDescription("input \($0)") }))
     }
 }

@@ -42,7 +42,7 @@ extension Tape {
         var text = "digraph tape {\n    rankdir=BT;\n    node [fontname=\"Helvetica\", fontsize=11];\n"
         for i in 0...top where needed[i] {
             let r = records[i]
-            let shape = r.value.shape
+            let shape = storage.pointee.shape(at: i)
             var lines = [String]()
             if let given = labels[i] { lines.append(given.joined(separator: ", ")) }
             let kind: String

@@ -95,7 +95,7 @@ extension Tape {
             let r = records[i]
             let kind = if case .leaf = r.op { r.needsGradient ? "variable" : "constant" } else { r.op.name }
             return SVGNodeBox(record: i, names: labels[i]?.joined(separator: ", "), kind: kind,
-                              shape: "\(r.value.shape)", norm: norms[i], isLeaf: r.op.inputs.isEmpty,
+                              shape: "\(storage.pointee.shape(at: i))", norm: norms[i], isLeaf: r.op.inputs.isEmpty,
                               needsGradient: r.needsGradient, isOutput: i == top, elidedInputs: elided[local[i]])
         }
         return SVGGraphDrawing(boxes: boxes, inputs: inputs, omitted: neededCount - kept.count).document

@@ -1,4 +1,11 @@
 import Tensors
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
 
 extension Tape {
     /// The adjoints ∂output/∂v of the requested variables — trainable leaves, constants or
@@ -32,7 +39,7 @@ extension Tape {
         storage.pointee.isDifferentiating = true
         defer { storage.pointee.isDifferentiating = wasDifferentiating }
         let adjoints = reverse(from: output.index, seed: seedValue, wanted: variables.map(\.index))
-        return variables.map { v in (v.index <= output.index ? adjoints[v.index] : nil) ?? Tensor(zeros: v.shape) }
+        return variables.indices.map { k in adjoints[k] ?? Tensor(zeros: variables[k].shape) }
     }
 
     /// The adjoints as variables on this tape. With `creatingGraph: true` the backward pass is
@@ -75,7 +82,7 @@ extension Tape {
         }
         _ = checkedSeed(output, variables, seed.value, file: file, line: line)  // tapes and the seed's shape
         let adjoints = reverse(from: output.index, seed: seed, wanted: variables.map(\.index))
-        return variables.map { v in (v.index <= output.index ? adjoints[v.index] : nil) ?? constant(Tensor(zeros: v.shape)) }
+        return variables.indices.map { k in adjoints[k] ?? constant(Tensor(zeros: variables[k].shape)) }
     }
 
     /// Checks the tapes and the seed's shape; the seed, or ones for a one-element output.
@@ -101,8 +108,8 @@ extension Tape {
     }
 
     /// The reverse pass in either algebra: one backwards loop from `top`, applying each
-    /// record's rule to its upstream adjoint. Returns the adjoints (nil: zero) of the records
-    /// from 0 to `top`; those not in `wanted` and below `top` may have been released.
+    /// record's rule to its upstream adjoint. Returns the adjoints (nil: zero) of the records in
+    /// `wanted`, in order; every other adjoint is released as soon as its rule has run.
     ///
     /// Note [Owned upstream]: each upstream adjoint is moved out of `adjoints` (unless it was
     /// requested), so an eager tensor rule may overwrite its buffer — `zipInPlace` evaluates
@@ -115,45 +122,101 @@ extension Tape {
     @_specialize(where Scalar == Float, A == Tensor<Float>) @_specialize(where Scalar == Double, A == Tensor<Double>)
     @_specialize(where Scalar == Float, A == Variable<Float>) @_specialize(where Scalar == Double, A == Variable<Double>)
     func reverse<A: DerivativeAlgebra>(from top: Int, seed: A, wanted: [Int]) -> [A?] where A.Scalar == Scalar {
-        var isWanted = [Bool](repeating: false, count: top + 1)
+        // Note [Adjoint slots]: the slots are zero-filled memory from `calloc`, and an empty slot
+        // is all zero bits (nil, checked once, or a 0 flag byte): pages of slots nothing writes
+        // — the tensor slots of a scalar program, the unboxed ones of a tensor program — are never
+        // touched, so they cost neither a page fault nor an initialising pass. The tensor slots
+        // that were written (a flag bit) are destroyed one by one: an array of them would be
+        // destroyed by the runtime's generic `swift_arrayDestroy`, a value-witness call per
+        // record even for an empty slot, and reading every slot would touch every page.
+        let count = top + 1
+        let adjoints = UnsafeMutableBufferPointer<A?>(start: Tape.zeroed(count, of: A?.self), count: count)
+        if !Tape.isAllZero(A?.none) { adjoints.initialize(repeating: nil) }
+        // Note [Rank-0 path]: the first-order pass holds the adjoints of rank-0 records unboxed.
+        let unboxing = A.self == Tensor<Scalar>.self
+        let slots = UnboxedAdjoints<Scalar>(count: count, values: unboxing)
+        defer {
+            for k in 0..<count where slots.flags[k] & UnboxedAdjoints<Scalar>.written != 0 && adjoints[k] != nil {
+                (adjoints.baseAddress! + k).deinitialize(count: 1)
+            }
+            free(adjoints.baseAddress)
+            slots.release()
+        }
         var lowest = top
         for j in wanted where j <= top {
-            isWanted[j] = true
+            slots.flags[j] |= UnboxedAdjoints<Scalar>.wanted
             lowest = Swift.min(lowest, j)
         }
-        var adjoints = [A?](repeating: nil, count: top + 1)
-        adjoints[top] = seed
-        adjoints.withUnsafeMutableBufferPointer { adjoints in
-            var i = top
-            while i >= lowest {
-                defer { i -= 1 }
-                guard storage.pointee.base[i].needsGradient, adjoints[i] != nil else { continue }
-                var upstream = isWanted[i] ? adjoints[i]! : adjoints[i].take()!
-                if storage.pointee.anomalyDetection != .off { storage.pointee.anomalyUpstream = upstream as? Tensor<Scalar> }
-                backpropagate(i, upstream: &upstream, into: adjoints)
-            }
+        if unboxing && storage.pointee.base[top].isRank0 {
+            slots.add(seed.primal.scalar, to: top)
+        } else {
+            adjoints[top] = seed
+            slots.flags[top] |= UnboxedAdjoints<Scalar>.written
         }
-        if !storage.pointee.base[top].needsGradient { adjoints[top] = nil }  // only the seed skips `accumulate`
+        var i = top
+        while i >= lowest {
+            defer { i -= 1 }
+            let record = storage.pointee.base + i
+            guard record.pointee.needsGradient else { continue }
+            var upstream: A
+            if unboxing && record.pointee.isRank0 {
+                guard let g = slots[i] else { continue }
+                if storage.pointee.anomalyDetection == .off && backpropagateUnboxed(i, upstream: g, into: slots) { continue }
+                upstream = Tensor(g) as! A
+            } else {
+                guard slots.flags[i] & UnboxedAdjoints<Scalar>.written != 0, adjoints[i] != nil else { continue }
+                upstream = slots.flags[i] & UnboxedAdjoints<Scalar>.wanted != 0 ? adjoints[i]! : adjoints[i].take()!
+            }
+            if storage.pointee.anomalyDetection != .off { storage.pointee.anomalyUpstream = upstream as? Tensor<Scalar> }
+            backpropagate(i, upstream: &upstream, into: adjoints, slots, unboxing: unboxing)
+        }
         storage.pointee.anomalyUpstream = nil
-        return adjoints
+        // Only the seed skips `accumulate`: the output's own adjoint is zero if it needs none.
+        let topNeeds = storage.pointee.base[top].needsGradient
+        return wanted.map { j in
+            guard j <= top, j != top || topNeeds else { return nil }
+            if unboxing && storage.pointee.base[j].isRank0 { return slots[j].map { Tensor($0) as! A } }
+            return adjoints[j]
+        }
+    }
+
+    /// `count` zero-filled values' worth of memory from `calloc` (Note [Adjoint slots]); free it with `free`.
+    @inline(__always)
+    static func zeroed<T>(_ count: Int, of _: T.Type) -> UnsafeMutablePointer<T> {
+        guard let raw = calloc(Swift.max(count, 1), MemoryLayout<T>.stride) else {
+            fatalError("reverse pass: out of memory for \(count) adjoints")
+        }
+        return raw.bindMemory(to: T.self, capacity: count)
+    }
+
+    /// Whether a value's bytes are all zero (whether zero-filled memory holds that value).
+    @inline(__always)
+    static func isAllZero<T>(_ value: T) -> Bool {
+        withUnsafeBytes(of: value) { $0.allSatisfy { $0 == 0 } }
     }
 
     /// Adds `contribution` to the adjoint of record `j`, after checking that its shape is the
     /// input's (a wrong shape is a bug in a VJP, reported with its op).
     @inline(__always)
     func accumulate<A: DerivativeAlgebra>(_ contribution: consuming A, into j: Int, from op: Op<Scalar>, record i: Int,
-                                          _ adjoints: UnsafeMutableBufferPointer<A?>) where A.Scalar == Scalar {
+                                          _ adjoints: UnsafeMutableBufferPointer<A?>,
+                                          _ slots: UnboxedAdjoints<Scalar>, unboxing: Bool) where A.Scalar == Scalar {
         let record = storage.pointee.base + j
         guard record.pointee.needsGradient else { return }
-        if contribution.shape != record.pointee.value.shape {
+        if contribution.shape != storage.pointee.shape(at: j) {
             var place: (file: StaticString, line: UInt) = (#fileID, #line)
             if case .nary(.custom(let custom), _) = op { place = custom.definedAt }
-            ShapeError.fail(op.name, shapes: [record.pointee.value.shape, contribution.shape],
+            ShapeError.fail(op.name, shapes: [storage.pointee.shape(at: j), contribution.shape],
                             detail: "VJP returned an adjoint whose shape is not its input's", file: place.file, line: place.line)
         }
         if storage.pointee.anomalyDetection != .off, let t = (copy contribution) as? Tensor<Scalar> {
             checkBackward(record: i, input: j, t, upstream: storage.pointee.anomalyUpstream)
         }
+        if unboxing && record.pointee.isRank0 {  // an unboxed adjoint (Note [Rank-0 path]): the same sum as addInPlace
+            slots.add(contribution.primal.scalar, to: j)
+            return
+        }
+        slots.flags[j] |= UnboxedAdjoints<Scalar>.written
         A.accumulate(&adjoints[j], contribution)
     }
 
@@ -162,12 +225,13 @@ extension Tape {
     /// its forward.
     @inline(__always)
     func backpropagate<A: DerivativeAlgebra>(_ i: Int, upstream g: inout A,
-                                             into adjoints: UnsafeMutableBufferPointer<A?>) where A.Scalar == Scalar {
+                                             into adjoints: UnsafeMutableBufferPointer<A?>,
+                                             _ slots: UnboxedAdjoints<Scalar>, unboxing: Bool) where A.Scalar == Scalar {
         let op = storage.pointee.base[i].op
         @inline(__always) func x(_ j: Int) -> A { A.operand(j, on: self) }
         @inline(__always) func needs(_ j: Int) -> Bool { storage.pointee.base[j].needsGradient }
-        @inline(__always) func add(_ t: consuming A, _ j: Int) { accumulate(t, into: j, from: op, record: i, adjoints) }
-        @inline(__always) func addIfAny(_ t: consuming A?, _ j: Int) { if let t { accumulate(t, into: j, from: op, record: i, adjoints) } }
+        @inline(__always) func add(_ t: consuming A, _ j: Int) { accumulate(t, into: j, from: op, record: i, adjoints, slots, unboxing: unboxing) }
+        @inline(__always) func addIfAny(_ t: consuming A?, _ j: Int) { if let t { accumulate(t, into: j, from: op, record: i, adjoints, slots, unboxing: unboxing) } }
         switch op {
         case .leaf: break
         case .unary(let f, let a): add(f.pullback(&g, x: x(a), y: x(i)), a)
@@ -184,7 +248,8 @@ extension Tape {
         case .axis(let f, let a, let axis): add(f.pullback(g, y: x(i), axis: axis), a)
         case .shape(.slice, let a, let p) where storage.pointee.anomalyDetection == .off:
             guard needs(a) else { break }  // Note [Slice adjoints]: added into the region, not padded
-            A.accumulateSlice(&adjoints[a], g, lower: p[0], axis: p[2], fullShape: storage.pointee.base[a].value.shape)
+            slots.flags[a] |= UnboxedAdjoints<Scalar>.written
+            A.accumulateSlice(&adjoints[a], g, lower: p[0], axis: p[2], fullShape: storage.pointee.shape(at: a))
         case .shape(let f, let a, let p): add(f.pullback(g, x: x(a), p), a)
         case .argmax(let f, let a, let p): add(f.pullback(g, p), a)
         case .select(let a, let b, let c):

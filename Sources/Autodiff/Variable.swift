@@ -17,13 +17,21 @@ public struct Variable<Scalar: TensorScalar> {
 
     /// The value computed when the variable was recorded.
     /// (Read through the tape's record pointer: see Note [Tape storage] in Tape.swift.)
-    @inlinable public var value: Tensor<Scalar> { tape.storage.pointee.base[index].value }
+    @inlinable public var value: Tensor<Scalar> { tape.storage.pointee.value(at: index) }
     /// The shape of ``value``.
-    @inlinable public var shape: [Int] { tape.storage.pointee.base[index].value.shape }
+    @inlinable public var shape: [Int] { tape.storage.pointee.shape(at: index) }
     /// The number of dimensions of ``value``.
     @inlinable public var rank: Int { shape.count }
     /// Whether an adjoint can flow into this variable (it is trainable or depends on a trainable leaf).
     @inlinable public var needsGradient: Bool { tape.storage.pointee.base[index].needsGradient }
+
+    /// The value if it is rank 0 and anomaly detection is off: the condition of the rank-0
+    /// path (Note [Rank-0 path]); nil otherwise.
+    @inlinable var unboxedScalar: Scalar? {
+        let s = tape.storage
+        guard s.pointee.anomalyDetection == .off, s.pointee.base[index].isRank0 else { return nil }
+        return s.pointee.base[index].scalar
+    }
 }
 
 /// Stops with a message if two variables live on different tapes.

@@ -29,7 +29,24 @@ extension Report {
             torchLines += "; "
         }
         if torchLines.isEmpty { torchLines = "not measured in this run; " }
-        let chainLine = chain.map { String(format: "%.0f ns/op", $0.nsPerOp) } ?? "–"
+        let largest = peerChain.max(by: { $0.ops < $1.ops })
+        let chainLine = largest.map { String(format: "%.0f ns/op at %d ops", $0.nsPerOp, $0.ops) } ?? "–"
+        let verdict: String
+        if let r = largest, let ratio = r.ratio {
+            verdict = String(format: "In this run the chain at %d ops took %.1f ns/op against Swift AD's %.1f: **%.2f×**, so the target (≤ 1.0×) is **%@**",
+                             r.ops, r.nsPerOp, r.swiftAD!.totalBest / Double(r.ops) * 1e9, ratio, (ratio <= 1 ? "met" : "not met") as NSString)
+                + (peerChain.count > 1 ? "; at the smaller sizes the ratios were " + peerChain.dropLast().compactMap { p in p.ratio.map { String(format: "%.2f× (%d ops)", $0, p.ops) } }.joined(separator: ", ") : "")
+                + "."
+        } else {
+            verdict = "Swift AD was not measured in this run, so the target is not judged here."
+        }
+        let linear: String
+        if let first = reverse.first, let last = reverse.last, last.ops > first.ops {
+            linear = String(format: "The reverse pass alone went from %.1f to %.1f ns/op over %d → %d ops (%@ linear: ns/op within 2×).",
+                            first.nsPerOp, last.nsPerOp, first.ops, last.ops, (last.nsPerOp < 2 * first.nsPerOp ? "so" : "NOT") as NSString)
+        } else {
+            linear = ""
+        }
         return """
         ## What limits the figures
 
@@ -147,10 +164,65 @@ extension Report {
         per sample (no scatter), a bias fused into the forward GEMM's store, and the transposed
         orientation (colᵀ·Wᵀ, N·H·W rows) that would let conv1's skinny products use both threads.
 
-        ### Tape overhead (scalar chain: \(chainLine))
+        ### Tape overhead: the scalar chain against Swift's compiler AD (\(chainLine))
 
-        Measured with `valgrind --tool=callgrind .build/release/Benchmarks --profile-chain` (20 chains of
-        10 000 ops; instructions per op, forward + reverse + tape teardown):
+        The chain is the peers' y = tanh(y·a + b) with a and b variables. \(verdict) \(linear)
+
+        Instructions counted with `valgrind --tool=callgrind` on `.build/release/Benchmarks --profile-chain`
+        (on a copy made by `objcopy --strip-debug`: valgrind 3.19 cannot read the DWARF 5 that clang writes
+        for the C kernels, and gives up)
+        (20 × the 10⁴-op chain on a fresh tape: record, reverse, teardown) and `--profile-reverse` (100
+        reverse passes over one recorded 10⁴-op chain). Totals include ≈ 14 M of process start-up;
+        per op = (total − 14 M) / ops:
+
+        | change | `--profile-chain` | per op | `--profile-reverse` | per op |
+        | --- | ---: | ---: | ---: | ---: |
+        | before: a `Tensor` (heap array) per rank-0 value and per adjoint, records doubled by allocate-and-copy | 512.8 M | 2 490 | 1 152.8 M | 1 140 |
+        | the rank-0 path (Note [Rank-0 path]): records hold rank-0 values unboxed; element-wise ops on rank-0 inputs record through scalar kernels; the first-order pass keeps rank-0 adjoints unboxed and runs the same rules in a third algebra, `Unboxed` (plain scalars) | 129.0 M | 575 | – | – |
+        | the record buffer grown by `realloc` (Note [Record buffer]: no copy, no fresh pages for the old part); the flag in the op's tail padding, 56-byte records | 94.2 M | 400 | 221.9 M | 208 |
+        | the adjoints in a buffer destroyed slot by slot (the generic `swift_arrayDestroy` made a value-witness call per record); `summed(toShape:)` the identity on scalars | 83.0 M | 345 | 165.9 M | 152 |
+        | adjoint slots in zero-filled memory (Note [Adjoint slots]): a scalar program's tensor slots are never touched, unboxed adjoints are 8 bytes and a flag byte | 82.4 M | 341 | 158.4 M | 144 |
+        | 40-byte records: values of rank ≥ 1 in the tape's tensor table, the record holds the index or the rank-0 value; teardown skips every element-wise record | 81.5 M | 337 | 159.4 M | 145 |
+
+        The price on small tensor graphs: the 2-2-1 step (`--profile-xor`, 2 000 steps) went from 87.1 M
+        to 94.3 M instructions (+8 %) — its ≈ 30 records of 2–8 elements pay the tensor table, three
+        zero-filled slot buffers and a flag test per record in the reverse pass; not recovered yet.
+
+        The results are the same bits: the first-order fixtures (FirstOrderBitsTests) are unchanged, and
+        ScalarPathTests checks every element-wise op's rank-0 path against the tensor path (value, gradient
+        and second order) and the chain against its closed-form reverse sweep, bit for bit.
+
+        In time, the last two steps matter more than their instructions: they cut the fresh memory per
+        op — the reverse pass's slots from 33 to 9 bytes (the 10⁶-op reverse pass from 25–40 to
+        ≈ 16 ns/op), the records from 56 to 40 bytes (the 10⁶-op forward from 55–65 to ≈ 50 ns/op) — and
+        the peak RSS of recording and differentiating 10⁶ ops from 103 to 65 MiB (133 MiB before the
+        rank-0 path).
+
+        What is left per op (final profile): the reverse pass ≈ 140 instructions (the rule through the
+        family's `pullback`, the flag and value of each unboxed adjoint), recording ≈ 80 (the operator, the
+        same-tape check, the record written in place), `swift_retain`/`swift_release` ≈ 40 — each variable
+        holds the tape strongly, which is what frees the tape when its last variable goes (the ownership
+        the API promises), so it stays — and libm's `tanh` ≈ 35, the arithmetic itself (`swift_plain`, the
+        chain on plain Doubles, takes about 11 ns/op, a quarter of Swift AD's time).
+
+        What limits the ratio at 10⁶ ops is memory, not instructions: the chain at 10⁵ ops fits the
+        allocator's recycled memory, and there the ratio is below 1; at 10⁶ ops the tape's 40 MB of
+        records (and the reverse pass's 9 bytes of slots per op) are pages touched for the first time,
+        and on this virtual machine (Firecracker, free pages returned to the host) a first touch is
+        expensive: recording 10⁶ ops takes ≈ 10 000 minor page faults and ≈ 40 ms of system time,
+        and the forward pass goes from ≈ 25 ns/op at 10⁵ ops to ≈ 50 at 10⁶ (Swift AD's, whose closure
+        contexts come from the same allocator, from ≈ 35 to ≈ 58). Checked with glibc told
+        to keep its memory (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`, `MALLOC_TOP_PAD_` set
+        high, on an earlier build of this work): the 10⁶-op forward then stayed at 34 ns/op. Two things tried
+        and not kept, because they did not pay here: `madvise(MADV_HUGEPAGE)` on the buffers (the VM
+        gives no transparent huge pages: `AnonHugePages` stays 0) and `MADV_POPULATE_WRITE` (the same
+        number of faults). What would pay next: fewer bytes per op still — records in
+        structure-of-arrays form, an op code and two 32-bit input indices in fixed fields and the
+        rank-0 value beside them (≈ 20 bytes), the rarer ops' payloads in a side table — or keeping a
+        dropped tape's buffer for the next tape (which trades against memory being released with the tape).
+
+        The earlier workload, y ← y·0.999 + 0.001 with constants (no variables but x), had gone from
+        10 500 to 1 230 instructions per op before this work, by the steps below:
 
         | change | instructions / op |
         | --- | ---: |
@@ -163,14 +235,6 @@ extension Report {
         | records built in place in the buffer; teardown destroys them one by one instead of through the runtime's generic `swift_arrayDestroy` | 1 450 |
         | the widest `Op` cases boxed (`indirect`): a record is 56 bytes instead of 88 | 1 350 |
         | scalar-constant ops call the inlinable `map` directly: no retain/release of the input's arrays around an opaque call | 1 230 |
-
-        What remains, by callgrind's self cost: `malloc`/`free` ≈ 24 % (one storage array per op value;
-        the adjoints now reuse their upstream's buffer), `swift_retain`/`swift_release` ≈ 18 % (the tape
-        held by every variable, the tensors' arrays), the doubling of the record buffer ≈ 10 % (callgrind
-        counts `rep movsb` per byte; in time it is small) and `Record`'s destroy witness ≈ 3 %. The next
-        step would store rank-0 values inline instead of in a heap array, which removes most of the
-        allocator's share; it changes `Tensor` itself, so it is left for a follow-up. The reverse pass
-        is linear (flat ns/op from 10³ to 10⁶ ops).
 
         Another general cost found on the way: every `Array` allocation through
         `Array(unsafeUninitializedCapacity:)` or `Array(repeating:count:)` goes through the standard
@@ -188,8 +252,8 @@ extension Report {
 
         | profile | before (1617d85) | after | ratio |
         | --- | ---: | ---: | ---: |
-        | `--profile-chain` (20 × 10⁴-op chains: record + reverse + teardown) | 246.5 M | 253.4 M | 1.03 |
-        | `--profile-reverse` (100 reverse passes over one 10⁴-op chain) | 277.0 M | 290.4 M | 1.05 |
+        | `--profile-chain` (then the constant chain: 20 × 10⁴-op chains, record + reverse + teardown) | 246.5 M | 253.4 M | 1.03 |
+        | `--profile-reverse` (then over one 10⁴-op constant chain, 100 passes) | 277.0 M | 290.4 M | 1.05 |
         | `--profile-ng` (40 steps, 400-25-10, m = 5000) | 10 586 M | 10 662 M | 1.01 |
         | `--profile-mnist` (20 steps, 784-256-10 Float, m = 128) | 1 097.9 M | 1 103.7 M | 1.01 |
         | `--profile-xor` (2 000 steps, 2-2-1) | 77.9 M | 87.0 M | 1.12 |
@@ -210,7 +274,7 @@ extension Report {
         ### Anomaly detection, off and on
 
         Off, anomaly detection is one test of a flag per record and one per adjoint contribution
-        (Note [Anomaly detection]): callgrind counts 251.3 M → 251.8 M instructions for
+        (Note [Anomaly detection]): callgrind counted, on the constant chain of the time, 251.3 M → 251.8 M instructions for
         `--profile-chain` (+0.2 %), 85.4 M → 86.0 M for `--profile-xor` (+0.7 %) and 286.8 M →
         286.3 M for `--profile-reverse` — below the noise of any timing here. On (`.collect`), every
         value is scanned and every record keeps its caller's line in a dictionary: the chain

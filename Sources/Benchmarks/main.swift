@@ -8,21 +8,34 @@ import Tensors
 // the same (shared, noisy) machine. See Docs/Performance.md for the method.
 
 let arguments = Set(CommandLine.arguments.dropFirst())
-// --profile-chain: only the scalar chain, for `valgrind --tool=callgrind` (see Docs/Performance.md).
+// --profile-chain: only the peers' chain (y = tanh(y·a + b), 10⁴ ops), 20 times on a fresh tape,
+// for `valgrind --tool=callgrind` (see Docs/Performance.md).
 if arguments.contains("--profile-chain") {
-    for _ in 0..<20 {
-        let tape = Tape<Double>()
-        let x = tape.variable(Tensor(1.0))
-        blackHole(tape.gradient(of: scalarChain(tape, x, ops: 10_000), wrt: [x]))
-    }
+    for _ in 0..<20 { blackHole(runPeerChain(steps: 3_334)) }
     exit(0)
 }
-// --profile-reverse: only the reverse pass over one recorded 10,000-op chain, for callgrind.
+// --profile-reverse: only the reverse pass over one recorded 10⁴-op peers' chain, 100 times, for callgrind.
 if arguments.contains("--profile-reverse") {
     let tape = Tape<Double>()
-    let x = tape.variable(Tensor(1.0))
-    let y = scalarChain(tape, x, ops: 10_000)
-    for _ in 0..<100 { blackHole(tape.gradient(of: y, wrt: [x])) }
+    let x = tape.variable(Tensor(0.5)), a = tape.variable(Tensor(0.9)), b = tape.variable(Tensor(0.1))
+    let y = peerChain(x, a, b, steps: 3_334)
+    for _ in 0..<100 { blackHole(tape.gradient(of: y, wrt: [x, a, b])) }
+    exit(0)
+}
+// --chain-rss N: one N-op peers' chain, built and differentiated; prints the peak RSS (bytes).
+if let i = CommandLine.arguments.firstIndex(of: "--chain-rss") {
+    chainRSSChild(i + 1 < CommandLine.arguments.count ? Int(CommandLine.arguments[i + 1]) ?? 0 : 0,
+                  forwardOnly: CommandLine.arguments.contains("forward"))
+    exit(0)
+}
+// --chain: only the peers' chain section (development aid).
+if arguments.contains("--chain") {
+    let swiftAD = SwiftADPeer(peersDirectory: Peers().directory)
+    if !swiftAD.available { print("note: Swift AD comparison skipped: \(swiftAD.whyUnavailable)") }
+    let log = Log(json: arguments.contains("--json"))
+    for r in benchPeerChain(quick: arguments.contains("--quick"), swiftAD: swiftAD) { log.peerChain(r) }
+    log.chainMemory(measureChainMemory())
+    swiftAD.remove()
     exit(0)
 }
 // --profile-xor, --profile-ng, --profile-mnist: only one training step, repeated, for callgrind.
@@ -79,7 +92,8 @@ for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-do
     exit(2)
 }
 if arguments.contains("--help") {
-    print("usage: Benchmarks [--quick] [--json] [--write-docs] [--torch] [--gemm]   (--torch: only the PyTorch steps; --gemm: only the peaks and GEMM; --training: only the MLP steps)")
+    print("usage: Benchmarks [--quick] [--json] [--write-docs] [--torch] [--gemm] [--training] [--chain]")
+    print("  --torch: only the PyTorch steps; --gemm: only the peaks and GEMM; --training: only the MLP steps; --chain: only the scalar chain")
     exit(0)
 }
 let quick = arguments.contains("--quick")
@@ -196,7 +210,16 @@ if onlyTraining {
 // Convolutional and recurrent steps against PyTorch eager.
 runTorchSteps()
 
-// Tape overhead.
+// Tape overhead: the peers' chain against Swift's compiler AD, its memory, anomaly detection.
+let swiftAD = SwiftADPeer(peersDirectory: peers.directory)
+if !swiftAD.available { log.note("Swift AD comparison skipped: \(swiftAD.whyUnavailable)") }
+for r in benchPeerChain(quick: quick, swiftAD: swiftAD) {
+    report.peerChain.append(r)
+    log.peerChain(r)
+}
+swiftAD.remove()
+report.chainMemory = measureChainMemory()
+log.chainMemory(report.chainMemory!)
 let chain = benchScalarChain(quick: quick)
 report.chain = chain
 log.chain(chain)

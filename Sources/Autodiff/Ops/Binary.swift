@@ -118,8 +118,13 @@ enum BinaryFunction: String, CaseIterable, Sendable {
 
 extension Variable {
     /// Records a binary broadcasting operation after checking the tapes and shapes.
+    @inline(__always)
     func binary(_ other: Variable, _ f: BinaryFunction, file: StaticString, line: UInt) -> Variable {
         checkSameTape(self, other, f.rawValue, file: file, line: line)
+        if let a = unboxedScalar, let b = other.unboxedScalar {  // rank 0 broadcasts with rank 0 (Note [Rank-0 path])
+            return tape.recordScalar(.binary(f, index, other.index), f.forward(scalar: a, b),
+                                     needsGradient: needsGradient || other.needsGradient)
+        }
         if Shape.broadcast(shape, other.shape) == nil {
             ShapeError.fail(f.rawValue, shapes: [shape, other.shape],
                             detail: "cannot broadcast (dimensions must be equal or 1, aligned at the last axis)",

@@ -124,7 +124,10 @@ extension Variable {
     /// Records a unary element-wise operation.
     @inline(__always)
     func unary(_ f: UnaryFunction, file: StaticString, line: UInt) -> Variable {
-        tape.record(.unary(f, index), value: f.forward(value), needsGradient: needsGradient, file: file, line: line)
+        if let x = unboxedScalar {  // Note [Rank-0 path]
+            return tape.recordScalar(.unary(f, index), f.forward(scalar: x), needsGradient: needsGradient)
+        }
+        return tape.record(.unary(f, index), value: f.forward(value), needsGradient: needsGradient, file: file, line: line)
     }
 }
 
