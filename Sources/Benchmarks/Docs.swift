@@ -99,20 +99,6 @@ extension Report {
                         milliseconds(r.msBest) as NSString)
                 + np + String(format: " | %.4f | ", r.firstLoss) + nl + " |\n"
         }
-        if training.contains(where: { !$0.peerBest.isEmpty }) {
-            s += "\nThe same steps in `mlp.py` (NumPy, PyTorch eager, JAX with the whole step under one `jax.jit`), run just\n"
-            s += "before ours with the framework's default threads; mlp.py's data are seeded and the same for its three\n"
-            s += "implementations (their first losses are cross-checked), not ours. Ratio: our best time over the fastest peer's.\n\n"
-            let impls = MLPPeers.implementations
-            s += "| net | ours ms | " + impls.map { "\($0) ms" }.joined(separator: " | ") + " | fastest | ratio (≤ 1 faster) | peers' first loss |\n"
-            s += "| --- | ---: | " + impls.map { _ in "---:" }.joined(separator: " | ") + " | --- | ---: | ---: |\n"
-            for r in training {
-                let cells = impls.map { r.peerBest[$0].map(milliseconds) ?? "–" }.joined(separator: " | ")
-                let fastest = r.fastestPeer.map { "\($0.name) | " + String(format: "%.2f", r.fastestRatio!) } ?? "– | –"
-                let loss = r.peerFirstLoss.values.first.map { String(format: "%.4f", $0) + (r.peersAgree == false ? " (disagree)" : "") } ?? "–"
-                s += "| \(r.net) | \(milliseconds(r.msBest)) | " + cells + " | " + fastest + " | " + loss + " |\n"
-            }
-        }
         s += "\n## Convolutional and recurrent steps against PyTorch\n\n"
         s += "One full step (forward, mean softmax cross-entropy, backward, SGD lr 0.01 in place) of the three networks of\n"
         s += "`torch_steps.py`, Float, batch 64, a fresh tape per step (`Sources/Benchmarks/TorchBench.swift`). PyTorch eager runs\n"

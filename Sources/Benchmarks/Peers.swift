@@ -91,59 +91,6 @@ struct Peers {
     }
 }
 
-/// Runs `mlp.py` (the numpy_mlp.py steps in NumPy, PyTorch eager and JAX jit) with a python that
-/// imports the implementation's framework; an implementation that cannot run is skipped with
-/// the reason, and a line that is not the JSON the script promises is reported, not trusted.
-struct MLPPeers {
-    let directory: String?
-    let python: String?
-
-    /// The implementations mlp.py is asked for, in the order they run.
-    static let implementations = ["numpy", "torch", "jax_jit"]
-
-    /// The module an implementation needs.
-    static func module(of impl: String) -> String { impl == "jax_jit" ? "jax" : impl }
-
-    init(peersDirectory: String?, candidates: [String?]) {
-        let fm = FileManager.default
-        directory = peersDirectory.flatMap { fm.fileExists(atPath: $0 + "/mlp.py") ? $0 : nil }
-        python = candidates.compactMap { $0 }.first { fm.isExecutableFile(atPath: $0) }
-    }
-
-    /// Why `impl` cannot be measured, or nil when it can.
-    func whyUnavailable(_ impl: String) -> String? {
-        guard let directory else { return "no mlp.py in the peers folder" }
-        guard let python else { return "no python found" }
-        _ = directory
-        if Peers.run(python, ["-c", "import \(MLPPeers.module(of: impl))"], env: [:]) == nil {
-            return "\(python) cannot import \(MLPPeers.module(of: impl))"
-        }
-        return nil
-    }
-
-    /// One implementation's figures per net: (ms best, ms median, loss of the first step); the
-    /// second element lists the lines that could not be read.
-    func steps(impl: String, quick: Bool) -> (results: [String: (best: Double, median: Double, firstLoss: Double)], problems: [String]) {
-        guard let directory, let python else { return ([:], []) }
-        var args = [directory + "/mlp.py", "--impl", impl]
-        if quick { args += ["--reps", "3", "--min-time", "0.05"] }
-        guard let text = Peers.run(python, args, env: [:]) else { return ([:], ["mlp.py --impl \(impl) failed"]) }
-        var out: [String: (Double, Double, Double)] = [:]
-        var problems: [String] = []
-        for line in text.split(separator: "\n") where !line.isEmpty {
-            guard let r = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let net = r["net"] as? String, let b = r["ms_min"] as? Double, let m = r["ms_median"] as? Double,
-                  let l = r["loss0"] as? Double, b > 0, b.isFinite
-            else {
-                problems.append("mlp.py --impl \(impl): unreadable line \(line.prefix(80))")
-                continue
-            }
-            out[net] = (b, m, l)
-        }
-        return (out, problems)
-    }
-}
-
 /// Runs `torch_steps.py` from the peers folder with a python that imports torch:
 /// `$BACKPROP_TORCH_PYTHON` if set, then `python3` and `python` as the shell would find them
 /// (first on PATH). Absent torch (as on CI), every comparison is skipped with a message.

@@ -44,27 +44,20 @@ struct Log {
                      r.gflopsMedian) + np + "  " + r.kernel.rawValue)
     }
     func train(_ r: TrainResult) {
-        section("train", "Training step (forward, loss, backward, SGD), all threads\n  net     layers          batch  dtype     ms (best)  NumPy ms  ratio (≤1 is faster)  first loss (NumPy)  | mlp.py: ms best per implementation, ratio to the fastest peer")
+        section("train", "Training step (forward, loss, backward, SGD), all threads\n  net     layers          batch  dtype     ms (best)  NumPy ms  ratio (≤1 is faster)  first loss (NumPy)")
         if json {
             var o: [String: Any] = ["bench": "train_step", "impl": "backprop", "net": r.net, "layers": r.layers,
                                     "batch": r.batch, "dtype": r.dtype, "ms_best": r.msBest, "ms_median": r.msMedian,
                                     "first_loss": r.firstLoss]
             if let np = r.numpyBest { o["numpy_ms_best"] = np; o["ratio"] = r.ratio! }
             if let l = r.numpyFirstLoss { o["numpy_first_loss"] = l }
-            for (impl, ms) in r.peerBest { o["\(impl)_ms_best"] = ms }
-            if let f = r.fastestPeer { o["fastest_peer"] = f.name; o["fastest_ratio"] = r.fastestRatio! }
             return emit(o)
         }
         let layers = r.layers.map(String.init).joined(separator: "-")
         let np = r.numpyBest.map { pad(milliseconds($0), 9) + String(format: "  %6.2f", r.ratio!) } ?? "        –       –"
         let loss = String(format: "%10.4f", r.firstLoss) + (r.numpyFirstLoss.map { String(format: " (%.4f)", $0) } ?? "")
-        let peerCells: [String] = r.peerBest.sorted { $0.key < $1.key }.map { "\($0.key) \(milliseconds($0.value))" }
-        var fastest = ""
-        if let f = r.fastestPeer { fastest = String(format: "; %.2f× ", r.fastestRatio!) + f.name }
-        let head = String(format: "  %@ %@ %5d  %@ ", pad(r.net, -7) as NSString, pad(layers, -15) as NSString, r.batch,
-                          pad(r.dtype, -8) as NSString)
-        let body: String = pad(milliseconds(r.msBest), 9) + " " + np + "                " + loss
-        print(head + body + "  | " + peerCells.joined(separator: ", ") + fastest)
+        print(String(format: "  %@ %@ %5d  %@ ", pad(r.net, -7) as NSString, pad(layers, -15) as NSString, r.batch,
+                     pad(r.dtype, -8) as NSString) + pad(milliseconds(r.msBest), 9) + " " + np + "                " + loss)
     }
     func torchStep(_ r: TorchStepResult) {
         section("torch", "Convolutional and recurrent steps (torch_steps.py: forward, loss, backward, SGD), Float\n  net     input            threads  ms best (median)   PyTorch ms best (median)   ratio (≤1 is faster)  first loss (PyTorch)")
@@ -149,8 +142,6 @@ struct Report {
     /// GEMM with each narrower micro-kernel, one thread (the dispatch table).
     var gemmPaths: [GEMMResult] = []
     var training: [TrainResult] = []
-    /// The mlp.py implementations that ran (numpy, torch, jax_jit).
-    var mlpImplementations: [String] = []
     var torchSteps: [TorchStepResult] = []
     var torchPython: String? = nil
     var chain: ChainResult? = nil
@@ -207,11 +198,6 @@ struct Report {
                 let rel = Swift.abs(r.firstLoss - l) / Swift.abs(l)
                 rows.append(("\(r.net) first loss agrees roughly with NumPy's (within 10 %; own random data)",
                              String(format: "%.4f vs %.4f (%.1f %%)", r.firstLoss, l, 100 * rel), rel <= 0.1))
-            }
-            if let f = r.fastestPeer, !r.peerBest.isEmpty {
-                rows.append(("\(r.net) step ≤ 1.0× the fastest of NumPy, PyTorch, JAX jit",
-                             String(format: "%.2f× (fastest: %@, %@ ms)", r.fastestRatio!, f.name as NSString, milliseconds(f.ms) as NSString),
-                             r.fastestRatio! <= 1.0))
             }
             if r.net == "xor" {
                 rows.append(("xor (2-2-1) step ≥ 5× faster than NumPy", String(format: "%.1f× faster", 1 / ratio), 1 / ratio >= 5))

@@ -13,25 +13,6 @@ struct TrainResult {
     var numpyBest: Double? = nil, numpyFirstLoss: Double? = nil
     /// Our time over NumPy's (≤ 1 means we are at least as fast).
     var ratio: Double? { numpyBest.map { msBest / $0 } }
-    /// mlp.py's figures in the same run, by implementation (numpy, torch, jax_jit): ms best.
-    var peerBest: [String: Double] = [:]
-    /// mlp.py's first-step losses by implementation (its data are the same for every implementation).
-    var peerFirstLoss: [String: Double] = [:]
-    /// The fastest of the peers (mlp.py's implementations and numpy_mlp.py), by best time.
-    var fastestPeer: (name: String, ms: Double)? {
-        var all = peerBest
-        if let np = numpyBest { all["numpy"] = Swift.min(np, all["numpy"] ?? .infinity) }
-        return all.min { $0.value < $1.value }.map { ($0.key, $0.value) }
-    }
-    /// Our time over the fastest peer's.
-    var fastestRatio: Double? { fastestPeer.map { msBest / $0.ms } }
-    /// Whether the peers' own first losses agree with one another (relative 1e-4: Float and
-    /// reductions in different orders), or nil with fewer than two.
-    var peersAgree: Bool? {
-        let losses = Array(peerFirstLoss.values)
-        guard losses.count >= 2, let lo = losses.min(), let hi = losses.max() else { return nil }
-        return hi - lo <= 1e-4 * Swift.max(Swift.abs(lo), Swift.abs(hi))
-    }
 }
 
 /// p ← p − lr·g, in place.

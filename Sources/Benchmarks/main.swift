@@ -87,13 +87,13 @@ if arguments.contains("--profile-mnist") {
     for _ in 0..<20 { blackHole(net.step(&net)) }
     exit(0)
 }
-for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help", "--torch", "--gemm", "--training"].contains(a) {
+for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help", "--torch", "--gemm"].contains(a) {
     FileHandle.standardError.write(Data("unknown option \(a)\n".utf8))
     exit(2)
 }
 if arguments.contains("--help") {
-    print("usage: Benchmarks [--quick] [--json] [--write-docs] [--torch] [--gemm] [--training] [--chain]")
-    print("  --torch: only the PyTorch steps; --gemm: only the peaks and GEMM; --training: only the MLP steps; --chain: only the scalar chain")
+    print("usage: Benchmarks [--quick] [--json] [--write-docs] [--torch] [--gemm] [--chain]")
+    print("  --torch: only the PyTorch steps; --gemm: only the peaks and GEMM; --chain: only the scalar chain")
     exit(0)
 }
 let quick = arguments.contains("--quick")
@@ -131,8 +131,6 @@ if arguments.contains("--torch") {
     exit(0)
 }
 
-let onlyTraining = arguments.contains("--training")
-if !onlyTraining {
 // Peaks: SSE2 mul+add (Note [Peak loop]) and the active C micro-kernel in L1 (Note [Kernel peak]).
 for dtype in ["float32", "float64"] {
     for t in Set([1, allThreads]).sorted() {
@@ -171,40 +169,16 @@ if arguments.contains("--gemm") {
     print(report.summary())
     exit(0)
 }
-}
 
-// Training steps: numpy_mlp.py, then mlp.py's NumPy, PyTorch and JAX jit, just before ours.
+// Training steps.
 let numpyMLP = peers.available ? peers.mlp(quick: quick) : [:]
-let mlpPeers = MLPPeers(peersDirectory: peers.directory,
-                        candidates: [ProcessInfo.processInfo.environment["BACKPROP_TORCH_PYTHON"], torch.python, peers.python])
-var mlpFigures: [String: [String: (best: Double, median: Double, firstLoss: Double)]] = [:]
-for impl in MLPPeers.implementations {
-    if let why = mlpPeers.whyUnavailable(impl) { log.note("mlp.py --impl \(impl) skipped: \(why)"); continue }
-    let (results, problems) = mlpPeers.steps(impl: impl, quick: quick)
-    for p in problems { log.note(p) }
-    mlpFigures[impl] = results
-}
-report.mlpImplementations = mlpFigures.keys.sorted()
 for var r in benchTraining(quick: quick) {
     if let p = numpyMLP[r.net] {
         r.numpyBest = p.best
         r.numpyFirstLoss = p.firstLoss
     }
-    for (impl, figures) in mlpFigures {
-        if let f = figures[r.net] {
-            r.peerBest[impl] = f.best
-            r.peerFirstLoss[impl] = f.firstLoss
-        }
-    }
-    if r.peersAgree == false {
-        log.note("\(r.net): mlp.py's implementations disagree on the first loss: \(r.peerFirstLoss)")
-    }
     report.training.append(r)
     log.train(r)
-}
-if onlyTraining {
-    print(report.summary())
-    exit(0)
 }
 
 // Convolutional and recurrent steps against PyTorch eager.
