@@ -60,7 +60,7 @@ struct Log {
         }
         let peers = MLPPeers.implementations.map { impl in pad(r.peer(impl).map { milliseconds($0.msBest) } ?? "–", 11) }.joined(separator: " ")
         let ratio = r.ratio.map { String(format: "%.2f vs %@", $0, r.fastest!.impl) } ?? "–"
-        let loss = String(format: "%.6f", r.firstLoss) + (r.sameStart ? "  (mlp.py's" + (r.lossMismatches.isEmpty ? ", losses agree)" : ", LOSSES DIFFER)")
+        let loss = String(format: "%.6f", r.firstLoss) + (r.sameStart ? "  (mlp.py's" + (r.peers.isEmpty ? ", no peer)" : r.lossMismatches.isEmpty ? ", losses agree)" : ", LOSSES DIFFER)")
                                                                         : "  (own data)")
         print("  " + pad(r.net, -7) + pad(String(r.threads), 7) + "  " + pad(r.dtype, -8) + pad(milliseconds(r.msBest), 9) + "   "
               + peers + "  " + pad(ratio, -21) + " " + loss)

@@ -25,10 +25,12 @@ if arguments.contains("--profile-reverse") {
     for _ in 0..<100 { blackHole(tape.gradient(of: y, wrt: [x])) }
     exit(0)
 }
-// --profile-xor, --profile-ng, --profile-mnist: only one training step, repeated, for callgrind.
+// --profile-xor, --profile-ng, --profile-mnist [N]: only one training step, repeated (N times, for
+// perf; the default counts suit callgrind).
+let profileSteps = CommandLine.arguments.dropFirst().compactMap { Int($0) }.first
 if arguments.contains("--profile-xor") {
     var net = xorNet()
-    for _ in 0..<2000 { blackHole(net.step(&net)) }
+    for _ in 0..<(profileSteps ?? 2000) { blackHole(net.step(&net)) }
     exit(0)
 }
 // --profile-cnn8, --profile-lenet5, --profile-lstm: only one torch_steps.py network's step,
@@ -66,12 +68,12 @@ if arguments.contains("--convolution") {
 }
 if arguments.contains("--profile-ng") {
     var net = ngNet()
-    for _ in 0..<40 { blackHole(net.step(&net)) }
+    for _ in 0..<(profileSteps ?? 40) { blackHole(net.step(&net)) }
     exit(0)
 }
 if arguments.contains("--profile-mnist") {
     var net = mnistNet()
-    for _ in 0..<20 { blackHole(net.step(&net)) }
+    for _ in 0..<(profileSteps ?? 20) { blackHole(net.step(&net)) }
     exit(0)
 }
 for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help", "--torch", "--mlp"].contains(a) {
