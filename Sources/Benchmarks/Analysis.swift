@@ -103,15 +103,16 @@ extension Report {
           used for only 25 columns of work per element, the 4-wide slivers pad 25 to 28, and the
           transposed X of the weight gradient is packed by a strided gather. JAX's jitted step (XLA
           calling Eigen/oneDNN AVX-512 FMA kernels, the element-wise work fused) is the fastest peer
-          for 400-25-10; NumPy (OpenBLAS) usually for 784-256-10 at one thread. The products alone take
+          for 400-25-10 (≈ 6–8 ms, ≈ 30 GFLOP/s of products on one thread); for 784-256-10 NumPy,
+          PyTorch and JAX are within noise of each other (0.8–1.5 ms). The products alone take
           longer here than the fastest peer's whole step, so the ≤ 1.0× target needs the SIMD GEMM
           micro-kernels (part A of the issue) **and** a small-n path: no packing of A when n ≤ 32
           (the micro-kernel reading X's rows in place) and W·Xᵀ-style orientation for Xᵀ·δ, so that the
           5000-long dimension is the streamed one. Both are GEMM.swift changes, left to its owner.
         - **Element-wise work is a small share**: exp/log1p 5 %, the maps and reductions 3 %, the loss
-          1 % of the 400-25-10 step — about 2.5 ms of 27 at one thread. Vectorised exp/log (one
+          1 % of the 400-25-10 step — about 2 ms of 20 at one thread. Vectorised exp/log (one
           polynomial, FMA, same bits on every path) would save perhaps two thirds of that: worth doing
-          with the C kernels, but it cannot close a 1.7–2.4× gap. Proposed, not implemented here.
+          with the C kernels, but it cannot close a 2–3.5× gap. Proposed, not implemented here.
         - **Page faults are the surprise: 8–9 %** of both big steps is the kernel zeroing fresh pages.
           Every step allocates its [5000, 25] activations, adjoints and the GEMM's packing buffers anew;
           glibc serves large blocks with `mmap` (or grows the heap) and hands freed ones back to the
@@ -119,8 +120,8 @@ extension Report {
           of fresh pages again. Proposed: keep the GEMM's packing buffers per thread across calls, and
           reuse the step's large temporaries (or set `M_MMAP_THRESHOLD`/`M_TRIM_THRESHOLD` once) — the
           packing buffers are GEMM.swift's, so left to its owner.
-        - **2-2-1 is all overhead** and already ≈ 7× faster than the fastest peer (JAX jit, whose
-          dispatch of one jitted call costs ≈ 20 µs): retain/release and malloc/free dominate, then the
+        - **2-2-1 is all overhead** and already 3–5× faster than the fastest peer (JAX jit, whose
+          dispatch of one jitted call costs ≈ 15–25 µs): retain/release and malloc/free dominate, then the
           reverse pass and generic metadata look-ups; callgrind counts ≈ 43 000 instructions per step.
 
         Losses: every step starts from mlp.py's own start (Note [Same start]), and in every run so far
