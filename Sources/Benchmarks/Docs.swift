@@ -32,7 +32,7 @@ extension Report {
         # Performance
 
         Figures written by `swift run -c release Benchmarks --write-docs`\(quick ? " --quick" : "") on \(date).
-        Every ratio compares our code with NumPy (OpenBLAS) **measured in the same run** on the same
+        Every ratio compares our code with NumPy (OpenBLAS), PyTorch or JAX **measured in the same run** on the same
         machine, which is shared with other builds: absolute figures move from run to run, ratios less.
 
         **Machine:** \(machine.model), \(machine.logicalCPUs) logical CPUs; vector features \(machine.features).
