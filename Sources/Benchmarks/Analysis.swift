@@ -89,20 +89,55 @@ extension Report {
         without FMA it is a call to libm's `fma` per element pair (0.8 GFLOP/s here when forced, the row
         `swift` in the table above).
 
-        ### Training steps
+        ### Training steps against NumPy, PyTorch and JAX jit
 
-        The three steps are GEMM-bound at these sizes, so they inherit the GEMM ceiling. The 400-25-10 step
-        does ≈ 205 MFLOP of products (X·W₁ and Xᵀ·δ₂ are 2·5000·400·25 flops each) — at our two-thread
-        Double GEMM rate that alone is longer than NumPy's whole step. The skinny shapes (n = 25 or 10
-        columns) also waste part of each 4-wide tile (25 → 28 columns). The rest — sigmoid, the fused
-        cross-entropy, the bias sums, Σw² — are element-wise loops calling `exp`/`log1p` from the C
-        library, one element at a time (libm has no SSE2 vector `exp`). 784-256-10 Float is the same story
-        with X·W₁ and Xᵀ·δ₁ (2·128·784·256 flops each).
+        Profiled with `perf record -g .build/release/Benchmarks --profile-ng 40` (and `--profile-mnist 600`,
+        `--profile-xor 300000`: one network's step repeated, nothing else, all threads), self time by
+        symbol, grouped:
 
-        The 2-2-1 step is all overhead: about 30 recorded ops and their VJPs on tensors of 2 to 8 elements.
-        callgrind counts ≈ 43 000 instructions per step after this round of work (≈ 68 000 before the
-        row-vector fast paths and small-storage literals, far more before specialisation); a fifth of
-        them are the standard library's generic array allocation (below), a fifth retain/release.
+        | share of samples | 400-25-10 (Double, m = 5000) | 784-256-10 (Float, m = 128) | 2-2-1 (Double, m = 4) |
+        | --- | ---: | ---: | ---: |
+        | GEMM micro-kernel, packing and blocking | 77 % | 80 % | 4 % (the reference loop) |
+        | `exp`, `log1p` (glibc, one element at a time) | 5 % | < 1 % | 2 % |
+        | element-wise maps, bias add and bias sums (`adding`, `sum(toShape:)`, `sigmoid`), Σw² | 3 % | 2 % | 9 % |
+        | fused loss forward and VJP | 1 % | < 1 % | 1 % |
+        | tape: recording, reverse pass, op dispatch | 1 % | 4 % | 20 % |
+        | allocation, retain/release, array growth | 2 % | 3 % | 37 % |
+        | kernel: page faults and zeroing of fresh pages | 8 % | 9 % | 1 % |
+        | the rest (generic metadata look-ups, record destruction, the step closure) | 3 % | 3 % | 26 % |
+
+        - **400-25-10 and 784-256-10 are GEMM-bound**, and the GEMM is slow on their shapes, not just on
+          SSE2: `--shapes` measures the products of the 400-25-10 step at 4–6 GFLOP/s on one thread
+          (X·W₁ is [5000, 400]·[400, 25], Xᵀ·δ₂ is [400, 5000]·[5000, 25]) where the same kernel
+          reaches ≈ 12 GFLOP/s with 256 columns under the same load. With 25 (or 10) columns the packed
+          copy of the big operand (X, stored twice over for SSE2's lack of a broadcast load) is
+          used for only 25 columns of work per element, the 4-wide slivers pad 25 to 28, and the
+          transposed X of the weight gradient is packed by a strided gather. JAX's jitted step (XLA
+          calling Eigen/oneDNN AVX-512 FMA kernels, the element-wise work fused) is the fastest peer
+          for 400-25-10 (≈ 6–8 ms, ≈ 30 GFLOP/s of products on one thread); for 784-256-10 NumPy,
+          PyTorch and JAX are within noise of each other (0.8–1.5 ms). The products alone take
+          longer here than the fastest peer's whole step, so the ≤ 1.0× target needs the SIMD GEMM
+          micro-kernels (part A of the issue) **and** a small-n path: no packing of A when n ≤ 32
+          (the micro-kernel reading X's rows in place) and W·Xᵀ-style orientation for Xᵀ·δ, so that the
+          5000-long dimension is the streamed one. Both are GEMM.swift changes, left to its owner.
+        - **Element-wise work is a small share**: exp/log1p 5 %, the maps and reductions 3 %, the loss
+          1 % of the 400-25-10 step — about 2 ms of 20 at one thread. Vectorised exp/log (one
+          polynomial, FMA, same bits on every path) would save perhaps two thirds of that: worth doing
+          with the C kernels, but it cannot close a 2–3.5× gap. Proposed, not implemented here.
+        - **Page faults are the surprise: 8–9 %** of both big steps is the kernel zeroing fresh pages.
+          Every step allocates its [5000, 25] activations, adjoints and the GEMM's packing buffers anew;
+          glibc serves large blocks with `mmap` (or grows the heap) and hands freed ones back to the
+          kernel (`munmap`, or trimming the heap's top), so each step faults in and zeroes megabytes
+          of fresh pages again. Proposed: keep the GEMM's packing buffers per thread across calls, and
+          reuse the step's large temporaries (or set `M_MMAP_THRESHOLD`/`M_TRIM_THRESHOLD` once) — the
+          packing buffers are GEMM.swift's, so left to its owner.
+        - **2-2-1 is all overhead** and already 3–5× faster than the fastest peer (JAX jit, whose
+          dispatch of one jitted call costs ≈ 15–25 µs): retain/release and malloc/free dominate, then the
+          reverse pass and generic metadata look-ups; callgrind counts ≈ 43 000 instructions per step.
+
+        Losses: every step starts from mlp.py's own start (Note [Same start]), and in every run so far
+        NumPy, PyTorch and JAX jit printed the same loss0 and loss4 as ours to within 1e-9 (Double)
+        and 1e-4 (Float), so the four implementations do the same computation.
 
         ### Element-wise kernels and reductions
 
@@ -283,10 +318,13 @@ extension Report {
         ## Method
 
         - One executable, `swift run -c release Benchmarks` (`--quick` for CI, `--json` for JSON lines,
-          `--write-docs` for this page and the chart). NumPy runs as a child process in the same run:
-          `numpy_gemm.py` with `OPENBLAS_NUM_THREADS` = the thread count of the row, run for each
-          (dtype, n, threads) just before ours so that both see the same load, `numpy_mlp.py` with
-          OpenBLAS's default threads, like our default `Parallelism.threads`. PyTorch eager runs
+          `--write-docs` for this page and the chart; `--mlp` or `--torch` for one section alone). NumPy
+          runs as a child process in the same run: `numpy_gemm.py` with `OPENBLAS_NUM_THREADS` = the
+          thread count of the row, run for each (dtype, n, threads) just before ours so that both see the
+          same load. `mlp.py --impl numpy|torch|jax_jit` runs with the python of `$BACKPROP_TORCH_PYTHON`
+          (else `python3`), per net and thread count just before our step at that count, with
+          `OPENBLAS_NUM_THREADS`, `OMP_NUM_THREADS`, `PEERS_THREADS` and (at one thread) XLA's
+          intra-op pool set to it; an implementation whose library does not import is skipped with a note. PyTorch eager runs
           `torch_steps.py` (found as `$BACKPROP_TORCH_PYTHON`, else `python3`/`python` on PATH that imports
           torch; skipped with a note when there is none, as on CI) with `PEERS_THREADS` = the row's
           thread count, once per thread count, just before our three steps at that count.

@@ -33,7 +33,7 @@ extension Report {
         # Performance
 
         Figures written by `swift run -c release Benchmarks --write-docs`\(quick ? " --quick" : "") on \(date).
-        Every ratio compares our code with NumPy (OpenBLAS) **measured in the same run** on the same
+        Every ratio compares our code with NumPy (OpenBLAS), PyTorch or JAX **measured in the same run** on the same
         machine, which is shared with other builds: absolute figures move from run to run, ratios less.
 
         **Machine:** \(machine.model), \(machine.logicalCPUs) logical CPUs; vector features \(machine.features).
@@ -85,19 +85,28 @@ extension Report {
                     + (wide?.numpyBest.map { String(format: "%.1f", $0) } ?? "–") + " |\n"
             }
         }
-        s += "\n## Training steps\n\nOne full step (forward, loss, backward, SGD update) of the three networks of `numpy_mlp.py`, same\n"
-        s += "shapes, dtypes, losses and updates, all threads on both sides. Our data are our own seeded synthetic values\n"
-        s += "from the same distributions (NumPy's generator is not reproduced), so first losses agree only roughly;\n"
-        s += "the xor examples are the same four.\n\n"
-        s += "| net | layers | batch | dtype | ms (best) | NumPy ms | ratio (≤ 1 faster) | first loss | NumPy first loss |\n"
-        s += "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n"
+        s += "\n## Training steps\n\nOne full step (forward, loss, backward, SGD update) of the three networks of `mlp.py`, same\n"
+        s += "shapes, dtypes, losses and updates, against NumPy (hand-written backprop), PyTorch eager and JAX (the whole\n"
+        s += "step under `jax.jit`), each run as a child process"
+        s += mlpPython.map { " (`\($0)`)" } ?? ""
+        s += " just before ours for the same net and thread count\n"
+        s += "(`OPENBLAS_NUM_THREADS`, `OMP_NUM_THREADS`, `PEERS_THREADS` and, at one thread, XLA's intra-op pool set to the\n"
+        s += "row's count). The ratio is our best time over the **fastest** peer's best. Our step starts from mlp.py's own\n"
+        s += "seeded start (Note [Same start] in `TrainingBench.swift`), so the losses of the first and fifth steps are\n"
+        s += "compared with every peer's (relative 1e-9 in Double, 1e-4 in Float).\n\n"
+        if mlpPeers.count < MLPPeers.implementations.count {
+            let missing = MLPPeers.implementations.filter { !mlpPeers.contains($0) }
+            s += "Not measured in this run: \(missing.joined(separator: ", ")) (skipped: its library does not import).\n\n"
+        }
+        s += "| net | layers | batch | dtype | threads | ours ms (best) | NumPy ms | PyTorch ms | JAX jit ms | fastest | ratio (≤ 1 faster) | loss0 (ours) | losses agree |\n"
+        s += "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |\n"
         for r in training {
-            let np = r.numpyBest.map { milliseconds($0) + String(format: " | %.2f", r.ratio!) } ?? "– | –"
-            let nl = r.numpyFirstLoss.map { String(format: "%.4f", $0) } ?? "–"
-            s += String(format: "| %@ | %@ | %d | %@ | %@ | ", r.net as NSString,
-                        r.layers.map(String.init).joined(separator: "-") as NSString, r.batch, r.dtype as NSString,
-                        milliseconds(r.msBest) as NSString)
-                + np + String(format: " | %.4f | ", r.firstLoss) + nl + " |\n"
+            let peers = MLPPeers.implementations.map { r.peer($0).map { milliseconds($0.msBest) } ?? "–" }.joined(separator: " | ")
+            let fastest = r.fastest?.impl ?? "–"
+            let ratio = r.ratio.map { String(format: "%.2f", $0) } ?? "–"
+            let agree = !r.sameStart ? "own data" : r.peers.isEmpty ? "–" : r.lossMismatches.isEmpty ? "yes" : "**no**"
+            s += "| \(r.net) | \(r.layers.map(String.init).joined(separator: "-")) | \(r.batch) | \(r.dtype) | \(r.threads) | "
+                + milliseconds(r.msBest) + " | \(peers) | \(fastest) | \(ratio) | " + String(format: "%.6f", r.firstLoss) + " | \(agree) |\n"
         }
         s += "\n## Convolutional and recurrent steps against PyTorch\n\n"
         s += "One full step (forward, mean softmax cross-entropy, backward, SGD lr 0.01 in place) of the three networks of\n"

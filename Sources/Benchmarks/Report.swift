@@ -44,20 +44,26 @@ struct Log {
                      r.gflopsMedian) + np + "  " + r.kernel.rawValue)
     }
     func train(_ r: TrainResult) {
-        section("train", "Training step (forward, loss, backward, SGD), all threads\n  net     layers          batch  dtype     ms (best)  NumPy ms  ratio (≤1 is faster)  first loss (NumPy)")
+        section("train", "Training step (forward, loss, backward, SGD; mlp.py's three nets), ms best; ratio = ours / fastest peer\n"
+                + "  net    threads  dtype     ours ms     numpy ms    torch ms  jax_jit ms  ratio (≤1 is faster)  loss0 ours   (start)")
         if json {
-            var o: [String: Any] = ["bench": "train_step", "impl": "backprop", "net": r.net, "layers": r.layers,
+            var o: [String: Any] = ["bench": "train_step", "impl": "backprop", "net": r.net, "layers": r.layers, "threads": r.threads,
                                     "batch": r.batch, "dtype": r.dtype, "ms_best": r.msBest, "ms_median": r.msMedian,
-                                    "first_loss": r.firstLoss]
-            if let np = r.numpyBest { o["numpy_ms_best"] = np; o["ratio"] = r.ratio! }
-            if let l = r.numpyFirstLoss { o["numpy_first_loss"] = l }
+                                    "loss0": r.firstLoss, "loss4": r.fifthLoss, "same_start": r.sameStart]
+            for p in r.peers {
+                o["\(p.impl)_ms_best"] = p.msBest; o["\(p.impl)_ms_median"] = p.msMedian
+                o["\(p.impl)_loss0"] = p.loss0; o["\(p.impl)_loss4"] = p.loss4
+            }
+            if let f = r.fastest, let ratio = r.ratio { o["fastest_peer"] = f.impl; o["ratio"] = ratio }
+            o["loss_mismatches"] = r.lossMismatches.count
             return emit(o)
         }
-        let layers = r.layers.map(String.init).joined(separator: "-")
-        let np = r.numpyBest.map { pad(milliseconds($0), 9) + String(format: "  %6.2f", r.ratio!) } ?? "        –       –"
-        let loss = String(format: "%10.4f", r.firstLoss) + (r.numpyFirstLoss.map { String(format: " (%.4f)", $0) } ?? "")
-        print(String(format: "  %@ %@ %5d  %@ ", pad(r.net, -7) as NSString, pad(layers, -15) as NSString, r.batch,
-                     pad(r.dtype, -8) as NSString) + pad(milliseconds(r.msBest), 9) + " " + np + "                " + loss)
+        let peers = MLPPeers.implementations.map { impl in pad(r.peer(impl).map { milliseconds($0.msBest) } ?? "–", 11) }.joined(separator: " ")
+        let ratio = r.ratio.map { String(format: "%.2f vs %@", $0, r.fastest!.impl) } ?? "–"
+        let loss = String(format: "%.6f", r.firstLoss) + (r.sameStart ? "  (mlp.py's" + (r.peers.isEmpty ? ", no peer)" : r.lossMismatches.isEmpty ? ", losses agree)" : ", LOSSES DIFFER)")
+                                                                        : "  (own data)")
+        print("  " + pad(r.net, -7) + pad(String(r.threads), 7) + "  " + pad(r.dtype, -8) + pad(milliseconds(r.msBest), 9) + "   "
+              + peers + "  " + pad(ratio, -21) + " " + loss)
     }
     func torchStep(_ r: TorchStepResult) {
         section("torch", "Convolutional and recurrent steps (torch_steps.py: forward, loss, backward, SGD), Float\n  net     input            threads  ms best (median)   PyTorch ms best (median)   ratio (≤1 is faster)  first loss (PyTorch)")
@@ -142,6 +148,9 @@ struct Report {
     /// GEMM with each narrower micro-kernel, one thread (the dispatch table).
     var gemmPaths: [GEMMResult] = []
     var training: [TrainResult] = []
+    /// The python that ran mlp.py, and the implementations it could import.
+    var mlpPython: String? = nil
+    var mlpPeers: [String] = []
     var torchSteps: [TorchStepResult] = []
     var torchPython: String? = nil
     var chain: ChainResult? = nil
@@ -192,15 +201,20 @@ struct Report {
             }
         }
         for r in training {
-            guard let ratio = r.ratio else { rows.append(("\(r.net) step ≤ 1.0× NumPy", "NumPy not measured", nil)); continue }
-            rows.append(("\(r.net) step time ≤ 1.0× NumPy's", String(format: "%.2f×", ratio), ratio <= 1.0))
-            if let l = r.numpyFirstLoss {
-                let rel = Swift.abs(r.firstLoss - l) / Swift.abs(l)
-                rows.append(("\(r.net) first loss agrees roughly with NumPy's (within 10 %; own random data)",
-                             String(format: "%.4f vs %.4f (%.1f %%)", r.firstLoss, l, 100 * rel), rel <= 0.1))
+            let label = "\(r.net) step ≤ 1.0× the fastest of NumPy, PyTorch and JAX jit, \(r.threads) thread\(r.threads == 1 ? "" : "s")"
+            guard let ratio = r.ratio, let f = r.fastest else { rows.append((label, "no peer measured", nil)); continue }
+            let missing = MLPPeers.implementations.filter { r.peer($0) == nil }
+            rows.append((label, String(format: "%.2f× %@ (%@ ms vs %@ ms)", ratio, f.impl as NSString, milliseconds(r.msBest) as NSString,
+                                       milliseconds(f.msBest) as NSString) + (missing.isEmpty ? "" : "; not measured: " + missing.joined(separator: ", ")),
+                         ratio <= 1.0))
+            if r.sameStart {
+                let bad = r.lossMismatches
+                rows.append(("\(r.net), \(r.threads) thread\(r.threads == 1 ? "" : "s"): peers' loss0 and loss4 equal ours from mlp.py's start (relative \(String(format: "%.0e", r.lossTolerance)))",
+                             bad.isEmpty ? "\(r.peers.count) peer\(r.peers.count == 1 ? "" : "s") agree" : bad.joined(separator: "; "), r.peers.isEmpty ? nil : bad.isEmpty))
             }
-            if r.net == "xor" {
-                rows.append(("xor (2-2-1) step ≥ 5× faster than NumPy", String(format: "%.1f× faster", 1 / ratio), 1 / ratio >= 5))
+            if r.net == "xor", let np = r.peer("numpy") {
+                rows.append(("xor (2-2-1) step ≥ 5× faster than NumPy, \(r.threads) thread\(r.threads == 1 ? "" : "s")",
+                             String(format: "%.1f× faster", np.msBest / r.msBest), np.msBest / r.msBest >= 5))
             }
         }
         for r in torchSteps {

@@ -38,10 +38,12 @@ if arguments.contains("--chain") {
     swiftAD.remove()
     exit(0)
 }
-// --profile-xor, --profile-ng, --profile-mnist: only one training step, repeated, for callgrind.
+// --profile-xor, --profile-ng, --profile-mnist [N]: only one training step, repeated (N times, for
+// perf; the default counts suit callgrind).
+let profileSteps = CommandLine.arguments.dropFirst().compactMap { Int($0) }.first
 if arguments.contains("--profile-xor") {
     var net = xorNet()
-    for _ in 0..<2000 { blackHole(net.step(&net)) }
+    for _ in 0..<(profileSteps ?? 2000) { blackHole(net.step(&net)) }
     exit(0)
 }
 // --profile-cnn8, --profile-lenet5, --profile-lstm: only one torch_steps.py network's step,
@@ -79,21 +81,21 @@ if arguments.contains("--convolution") {
 }
 if arguments.contains("--profile-ng") {
     var net = ngNet()
-    for _ in 0..<40 { blackHole(net.step(&net)) }
+    for _ in 0..<(profileSteps ?? 40) { blackHole(net.step(&net)) }
     exit(0)
 }
 if arguments.contains("--profile-mnist") {
     var net = mnistNet()
-    for _ in 0..<20 { blackHole(net.step(&net)) }
+    for _ in 0..<(profileSteps ?? 20) { blackHole(net.step(&net)) }
     exit(0)
 }
-for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help", "--torch", "--gemm"].contains(a) {
+for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help", "--torch", "--gemm", "--mlp"].contains(a) {
     FileHandle.standardError.write(Data("unknown option \(a)\n".utf8))
     exit(2)
 }
 if arguments.contains("--help") {
-    print("usage: Benchmarks [--quick] [--json] [--write-docs] [--torch] [--gemm] [--chain]")
-    print("  --torch: only the PyTorch steps; --gemm: only the peaks and GEMM; --chain: only the scalar chain")
+    print("usage: Benchmarks [--quick] [--json] [--write-docs] [--torch] [--gemm] [--mlp] [--chain]")
+    print("  --torch: only the PyTorch steps; --gemm: only the peaks and GEMM; --mlp: only the MLP steps; --chain: only the scalar chain")
     exit(0)
 }
 let quick = arguments.contains("--quick")
@@ -124,6 +126,36 @@ report.torchPython = torch.python
         }
     }
     Parallelism.threads = allThreads
+}
+// Training steps: at 1 thread and all threads, for each net each mlp.py peer runs just before
+// ours, so that all see the same load; ours starts from mlp.py's start (Note [Same start]).
+@MainActor func runTrainingSteps() {
+    let mlpPeers = MLPPeers(peersDirectory: peers.directory)
+    for (impl, why) in mlpPeers.skipped { log.note("mlp.py --impl \(impl) skipped: \(why)") }
+    report.mlpPython = mlpPeers.python
+    report.mlpPeers = mlpPeers.available
+    for t in Set([1, allThreads]).sorted() {
+        for spec in mlpNets {
+            var steps: [PeerStep] = []
+            for impl in mlpPeers.available {
+                switch mlpPeers.step(impl: impl, net: spec.name, threads: t, allThreads: allThreads, quick: quick) {
+                case .success(let p): steps.append(p)
+                case .failure(let e): log.note("\(spec.name), \(t) thread\(t == 1 ? "" : "s"): \(impl) skipped: \(e)")
+                }
+            }
+            var r = benchTraining(spec, threads: t, peers: mlpPeers, quick: quick) { log.note($0) }
+            r.peers = steps
+            for warning in r.lossMismatches { log.note("WARNING: " + warning) }
+            report.training.append(r)
+            log.train(r)
+        }
+    }
+    Parallelism.threads = allThreads
+}
+if arguments.contains("--mlp") {
+    runTrainingSteps()
+    print(report.summary())
+    exit(0)
 }
 if arguments.contains("--torch") {
     runTorchSteps()
@@ -170,16 +202,7 @@ if arguments.contains("--gemm") {
     exit(0)
 }
 
-// Training steps.
-let numpyMLP = peers.available ? peers.mlp(quick: quick) : [:]
-for var r in benchTraining(quick: quick) {
-    if let p = numpyMLP[r.net] {
-        r.numpyBest = p.best
-        r.numpyFirstLoss = p.firstLoss
-    }
-    report.training.append(r)
-    log.train(r)
-}
+runTrainingSteps()
 
 // Convolutional and recurrent steps against PyTorch eager.
 runTorchSteps()
