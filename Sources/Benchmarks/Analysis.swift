@@ -91,9 +91,9 @@ extension Report {
 
         ### Training steps against NumPy, PyTorch and JAX jit
 
-        Profiled with `perf record -g .build/release/Benchmarks --profile-ng 40` (and `--profile-mnist 600`,
-        `--profile-xor 300000`: one network's step repeated, nothing else, all threads), self time by
-        symbol, grouped:
+        First profiled before the C micro-kernels, with `perf record -g .build/release/Benchmarks --profile-ng 40`
+        (and `--profile-mnist 600`, `--profile-xor 300000`: one network's step repeated, nothing else, all
+        threads), self time by symbol, grouped:
 
         | share of samples | 400-25-10 (Double, m = 5000) | 784-256-10 (Float, m = 128) | 2-2-1 (Double, m = 4) |
         | --- | ---: | ---: | ---: |
@@ -106,31 +106,30 @@ extension Report {
         | kernel: page faults and zeroing of fresh pages | 8 % | 9 % | 1 % |
         | the rest (generic metadata look-ups, record destruction, the step closure) | 3 % | 3 % | 26 % |
 
-        - **400-25-10 and 784-256-10 are GEMM-bound**, and the GEMM is slow on their shapes, not just on
-          SSE2: `--shapes` measures the products of the 400-25-10 step at 4–6 GFLOP/s on one thread
-          (X·W₁ is [5000, 400]·[400, 25], Xᵀ·δ₂ is [400, 5000]·[5000, 25]) where the same kernel
-          reaches ≈ 12 GFLOP/s with 256 columns under the same load. With 25 (or 10) columns the packed
-          copy of the big operand (X, stored twice over for SSE2's lack of a broadcast load) is
-          used for only 25 columns of work per element, the 4-wide slivers pad 25 to 28, and the
-          transposed X of the weight gradient is packed by a strided gather. JAX's jitted step (XLA
-          calling Eigen/oneDNN AVX-512 FMA kernels, the element-wise work fused) is the fastest peer
-          for 400-25-10 (≈ 6–8 ms, ≈ 30 GFLOP/s of products on one thread); for 784-256-10 NumPy,
-          PyTorch and JAX are within noise of each other (0.8–1.5 ms). The products alone take
-          longer here than the fastest peer's whole step, so the ≤ 1.0× target needs the SIMD GEMM
-          micro-kernels (part A of the issue) **and** a small-n path: no packing of A when n ≤ 32
-          (the micro-kernel reading X's rows in place) and W·Xᵀ-style orientation for Xᵀ·δ, so that the
-          5000-long dimension is the streamed one. Both are GEMM.swift changes, left to its owner.
-        - **Element-wise work is a small share**: exp/log1p 5 %, the maps and reductions 3 %, the loss
-          1 % of the 400-25-10 step — about 2 ms of 20 at one thread. Vectorised exp/log (one
-          polynomial, FMA, same bits on every path) would save perhaps two thirds of that: worth doing
-          with the C kernels, but it cannot close a 2–3.5× gap. Proposed, not implemented here.
+        - **400-25-10 and 784-256-10 were GEMM-bound**, and the GEMM was slow on their shapes, not just
+          on SSE2: 4–6 GFLOP/s on one thread for X·W₁ ([5000, 400]·[400, 25]) and Xᵀ·δ₂ ([400, 5000]·[5000,
+          25]) against ≈ 12 with 256 columns, because the packed copy of X was used for only 25 columns of
+          work per element. Three GEMM changes followed, each measured on the 400-25-10 step (ms, best,
+          this shared machine): the AVX-512 micro-kernel (≈ 19–22 → 15.9 at all threads), reading A in
+          place for skinny products (Note [Unpacked A]: 15.9 → 13.2), and, at two threads, a private
+          copy of the small B per thread so that the k = 5000 product is one hand-off instead of twenty
+          (Note [Private B]: 9.2 → 7.2). perf now puts ≈ 51 % of that step in the micro-kernel, ≈ 6 % in
+          packing, ≈ 13 % in glibc's `exp`/`log1p` and `sigmoid`, and ≈ 11 % in the kernel's wake-ups of
+          idle threads (before Note [Private B]). JAX's jitted step (XLA's AVX-512 kernels, the
+          element-wise work fused into them) stays the fastest peer for 400-25-10 (≈ 6 ms); for
+          784-256-10 NumPy, PyTorch and JAX are within noise of each other (0.8–1.5 ms).
+        - **Element-wise work is now the next share**: with the GEMM 2–3× faster, `exp`/`log1p`/`sigmoid`
+          are ≈ 13 % of the 400-25-10 step (≈ 1.3 ms of 10 at one thread) and ≈ 20 % of the LSTM step.
+          Vectorised exp/log/tanh (one polynomial, FMA, the same operation order in the C and the
+          Swift versions, so the same bits on every path) through the same dispatch is the next step;
+          it changes every transcendental value in the library (and the rank-0 path's, which must stay
+          equal to the tensor path's), so it was left for its own change.
         - **Page faults are the surprise: 8–9 %** of both big steps is the kernel zeroing fresh pages.
           Every step allocates its [5000, 25] activations, adjoints and the GEMM's packing buffers anew;
           glibc serves large blocks with `mmap` (or grows the heap) and hands freed ones back to the
           kernel (`munmap`, or trimming the heap's top), so each step faults in and zeroes megabytes
-          of fresh pages again. Proposed: keep the GEMM's packing buffers per thread across calls, and
-          reuse the step's large temporaries (or set `M_MMAP_THRESHOLD`/`M_TRIM_THRESHOLD` once) — the
-          packing buffers are GEMM.swift's, so left to its owner.
+          of fresh pages again. Proposed, not done: keep the GEMM's packing buffers across calls, and
+          reuse the step's large temporaries (or set `M_MMAP_THRESHOLD`/`M_TRIM_THRESHOLD` once).
         - **2-2-1 is all overhead** and already 3–5× faster than the fastest peer (JAX jit, whose
           dispatch of one jitted call costs ≈ 15–25 µs): retain/release and malloc/free dominate, then the
           reverse pass and generic metadata look-ups; callgrind counts ≈ 43 000 instructions per step.
