@@ -39,20 +39,8 @@ struct Peers {
 
     /// Runs a command and returns its standard output, or nil if it failed.
     static func run(_ executable: String, _ arguments: [String], env: [String: String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        for (k, v) in env { environment[k] = v }
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        guard let r = capture(executable, arguments, env: env), r.status == 0 else { return nil }
+        return r.stdout
     }
 
     /// Runs a peer script and returns its JSON objects.

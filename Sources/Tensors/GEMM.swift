@@ -38,23 +38,15 @@ public func gemm<Scalar: TensorScalar>(
     a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
     c: UnsafeMutablePointer<Scalar>, ldc: Int, accumulate: Bool
 ) {
-    if m <= 0 || n <= 0 { return }
-    if Scalar.self == Double.self {
-        gemmDouble(transposeA, transposeB, m, n, k, UnsafeRawPointer(a), lda, UnsafeRawPointer(b), ldb,
-                   UnsafeMutableRawPointer(c), ldc, accumulate)
-    } else if Scalar.self == Float.self {
-        gemmFloat(transposeA, transposeB, m, n, k, UnsafeRawPointer(a), lda, UnsafeRawPointer(b), ldb,
-                  UnsafeMutableRawPointer(c), ldc, accumulate)
-    } else {
-        gemmReference(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                      a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
-    }
+    gemm(using: GEMMKernels.active, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+         a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
 }
 
 /// ``gemm(transposeA:transposeB:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)`` through a chosen
-/// micro-kernel, whatever ``GEMMKernels/active`` says: how the tests compare the paths while
-/// other tests run. Scalars other than Float and Double always take the reference loop.
+/// micro-kernel (the public one passes ``GEMMKernels/active``; the tests pass each kernel in turn
+/// while other tests run). Scalars other than Float and Double always take the reference loop.
 /// - Precondition: `kernel` is in ``GEMMKernels/available``.
+@usableFromInline
 func gemm<Scalar: TensorScalar>(
     using kernel: GEMMKernel, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
@@ -64,10 +56,10 @@ func gemm<Scalar: TensorScalar>(
     if m <= 0 || n <= 0 { return }
     if Scalar.self == Double.self {
         gemmDouble(transposeA, transposeB, m, n, k, UnsafeRawPointer(a), lda, UnsafeRawPointer(b), ldb,
-                   UnsafeMutableRawPointer(c), ldc, accumulate, kernel: kernel)
+                   UnsafeMutableRawPointer(c), ldc, accumulate, kernel)
     } else if Scalar.self == Float.self {
         gemmFloat(transposeA, transposeB, m, n, k, UnsafeRawPointer(a), lda, UnsafeRawPointer(b), ldb,
-                  UnsafeMutableRawPointer(c), ldc, accumulate, kernel: kernel)
+                  UnsafeMutableRawPointer(c), ldc, accumulate, kernel)
     } else {
         gemmReference(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                       a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
@@ -101,10 +93,9 @@ public func gemmReference<Scalar: TensorScalar>(
     }
 }
 
-@usableFromInline
 func gemmDouble(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafeRawPointer, _ lda: Int,
                 _ b: UnsafeRawPointer, _ ldb: Int, _ c: UnsafeMutableRawPointer, _ ldc: Int, _ accumulate: Bool,
-                kernel: GEMMKernel = GEMMKernels.active) {
+                _ kernel: GEMMKernel) {
     let (a, b, c) = (a.assumingMemoryBound(to: Double.self), b.assumingMemoryBound(to: Double.self),
                      c.assumingMemoryBound(to: Double.self))
     switch kernel {  // gemmBlocked runs the reference loop itself for small products
@@ -116,10 +107,9 @@ func gemmDouble(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: Unsaf
     }
 }
 
-@usableFromInline
 func gemmFloat(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafeRawPointer, _ lda: Int,
                _ b: UnsafeRawPointer, _ ldb: Int, _ c: UnsafeMutableRawPointer, _ ldc: Int, _ accumulate: Bool,
-               kernel: GEMMKernel = GEMMKernels.active) {
+               _ kernel: GEMMKernel) {
     let (a, b, c) = (a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self),
                      c.assumingMemoryBound(to: Float.self))
     switch kernel {  // gemmBlocked runs the reference loop itself for small products
@@ -204,8 +194,7 @@ struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
 
     /// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into nr-wide slivers, zero-padded.
     @inline(__always)
-    func packB(p0: Int, kc: Int, j0: Int, nc: Int, into packedB: UnsafeMutablePointer<S>? = nil) {
-        let packedB = packedB ?? self.packedB
+    func packB(p0: Int, kc: Int, j0: Int, nc: Int, into packedB: UnsafeMutablePointer<S>) {
         let nr = K.nr
         var t = 0
         while t * nr < nc {
@@ -309,9 +298,7 @@ struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
 
     /// Computes the row blocks owned by task `t` for one (k-block, column panel).
     @inline(__always)
-    func run(task t: Int, p0: Int, kc: Int, j0: Int, nc: Int, mode: GEMMTileMode,
-             packedB: UnsafeMutablePointer<S>? = nil) {
-        let packedB = packedB ?? self.packedB
+    func run(task t: Int, p0: Int, kc: Int, j0: Int, nc: Int, mode: GEMMTileMode, packedB: UnsafeMutablePointer<S>) {
         let mr = K.mr, nr = K.nr, w = K.width
         let pa = packedA + t * packedASize
         let tmp = edge + t * mr * nr
@@ -321,7 +308,12 @@ struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
             let rows = Swift.min(mc, m - i0)
             if rows <= 0 { break }
             let direct = K.readsUnpackedA && n <= GEMMBlocking.directA * nr
-            if !direct { packA(into: pa, i0: i0, rows: rows, p0: p0, kc: kc) }
+            let full = rows / mr * mr  // rows read in place when direct; a partial last sliver is packed
+            if !direct {
+                packA(into: pa, i0: i0, rows: rows, p0: p0, kc: kc)
+            } else if full < rows {
+                packA(into: pa, i0: i0 + full, rows: rows - full, p0: p0, kc: kc)
+            }
             var jr = 0
             while jr < nc {
                 let cols = Swift.min(nr, nc - jr)
@@ -343,7 +335,6 @@ struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
                                 aStep = 1
                             }
                         } else {
-                            packA(into: pa, i0: i0 + ir, rows: h, p0: p0, kc: kc)
                             ap = UnsafePointer(pa)
                         }
                     }
@@ -459,14 +450,14 @@ func gemmBlocked<K: GEMMMicroKernel>(
         var p0 = 0
         while p0 < k {
             let kc = Swift.min(kcMax, k - p0)
-            job.packB(p0: p0, kc: kc, j0: j0, nc: nc)
+            job.packB(p0: p0, kc: kc, j0: j0, nc: nc, into: packedB)
             let mode: GEMMTileMode = p0 > 0 ? .resume : (accumulate ? .add : .store)
             if tasks == 1 {
-                job.run(task: 0, p0: p0, kc: kc, j0: j0, nc: nc, mode: mode)
+                job.run(task: 0, p0: p0, kc: kc, j0: j0, nc: nc, mode: mode, packedB: packedB)
             } else {
                 let (p, j) = (p0, j0)
                 DispatchQueue.concurrentPerform(iterations: tasks) { t in
-                    job.run(task: t, p0: p, kc: kc, j0: j, nc: nc, mode: mode)
+                    job.run(task: t, p0: p, kc: kc, j0: j, nc: nc, mode: mode, packedB: job.packedB)
                 }
             }
             p0 += kc
