@@ -55,7 +55,7 @@ func peerChain(_ x: Variable<Double>, _ a: Variable<Double>, _ b: Variable<Doubl
 func peerChainReference(steps: Int, x0: Double = 0.5, a: Double = 0.9, b: Double = 0.1) -> [Double] {
     var ys = [x0]
     ys.reserveCapacity(steps + 1)
-    for _ in 0..<steps { ys.append(Foundation.tanh(ys[ys.count - 1] * a + b)) }
+    for _ in 0..<steps { ys.append(Double.tanh(ys[ys.count - 1] * a + b)) }
     var gy = 1.0, ga = 0.0, gb = 0.0
     var i = steps
     while i > 0 {

@@ -80,31 +80,33 @@ extension Tensor {
 
 /// eˣ element-wise.
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-public func exp<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.exp($0) } }
+public func exp<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.applying(.exp) }
 
 /// ln x element-wise.
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-public func log<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.log($0) } }
+public func log<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.applying(.log) }
 
 /// ln(1 + x) element-wise, accurate for small x.
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-public func log1p<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.log1p($0) } }
+public func log1p<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.applying(.log1p) }
 
 /// eˣ − 1 element-wise, accurate for small x.
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-public func expm1<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.expm1($0) } }
+public func expm1<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.applying(.expm1) }
 
 /// The softplus ln(1 + eˣ) element-wise, computed without overflow:
 ///
 ///     softplus(x) = max(x, 0) + ln(1 + e^−|x|)
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func softplus<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-    x.map { Swift.max($0, 0) + Scalar.log1p(Scalar.exp(-Swift.abs($0))) }
+    // Through the vectorised exp and log1p: the same bits as the element-wise formula.
+    let tail = x.map { -Swift.abs($0) }.applying(.exp).applying(.log1p)
+    return x.zipSameShape(tail) { Swift.max($0, 0) + $1 }
 }
 
 /// tanh x element-wise.
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-public func tanh<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.tanh($0) } }
+public func tanh<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.applying(.tanh) }
 
 /// √x element-wise (correctly rounded, IEEE 754).
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
@@ -145,15 +147,12 @@ public func relu<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { $0 < 0
 ///
 /// so σ(±1000) is exactly 1 or 0, never NaN.
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-public func sigmoid<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map(sigmoidScalar) }
+public func sigmoid<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.applying(.sigmoid) }
 
-/// The stable scalar sigmoid used by ``sigmoid(_:)``.
+/// The stable scalar sigmoid: ``TensorScalar/sigmoid(_:)``, the same bits as ``sigmoid(_:)``
+/// gives each element of a tensor.
 @inlinable @inline(__always)
-public func sigmoidScalar<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {
-    if x >= 0 { return 1 / (1 + Scalar.exp(-x)) }
-    let e = Scalar.exp(x)
-    return e / (1 + e)
-}
+public func sigmoidScalar<Scalar: TensorScalar>(_ x: Scalar) -> Scalar { Scalar.sigmoid(x) }
 
 /// Chooses element-wise between two tensors: zᵢ = aᵢ where conditionᵢ ≠ 0, else bᵢ.
 /// All three broadcast to a common shape.

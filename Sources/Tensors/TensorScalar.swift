@@ -3,8 +3,11 @@ import Foundation
 /// A floating-point type a ``Tensor`` can hold: `Float` or `Double`.
 ///
 /// The elementary functions are requirements rather than free generic code so that every
-/// kernel calls the C library's concrete `exp`, `log`, … for its type: generic code dispatches
-/// once per operation, and the inner loops are concrete.
+/// kernel calls a concrete function for its type: generic code dispatches once per operation,
+/// and the inner loops are concrete. For Float and Double, eˣ, eˣ − 1, ln x, ln(1 + x),
+/// tanh x and σ(x) are Backprop's own (Note [One polynomial] in Transcendentals.swift: the same
+/// bits for one element as for a tensor through any kernel, on every machine); the rest are the
+/// C library's.
 public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Sendable, LosslessStringConvertible, Codable
 where RawSignificand: FixedWidthInteger {
     /// eˣ.
@@ -19,6 +22,8 @@ where RawSignificand: FixedWidthInteger {
     static func erf(_ x: Self) -> Self
     /// The hyperbolic tangent.
     static func tanh(_ x: Self) -> Self
+    /// The logistic sigmoid σ(x) = 1 / (1 + e^−x), computed without overflow.
+    static func sigmoid(_ x: Self) -> Self
     /// xʸ.
     static func pow(_ x: Self, _ y: Self) -> Self
     /// The sine of x (radians).
@@ -30,18 +35,20 @@ where RawSignificand: FixedWidthInteger {
 }
 
 extension Float: TensorScalar {
-    /// eˣ (the C library's `expf`).
-    @inlinable @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
-    /// ln x (the C library's `logf`).
-    @inlinable @inline(__always) public static func log(_ x: Float) -> Float { Foundation.log(x) }
-    /// ln(1 + x) (the C library's `log1pf`).
-    @inlinable @inline(__always) public static func log1p(_ x: Float) -> Float { Foundation.log1p(x) }
-    /// eˣ − 1 (the C library's `expm1f`).
-    @inlinable @inline(__always) public static func expm1(_ x: Float) -> Float { Foundation.expm1(x) }
+    /// eˣ (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func exp(_ x: Float) -> Float { ElementwiseFunction.exp(x) }
+    /// ln x (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func log(_ x: Float) -> Float { ElementwiseFunction.log(x) }
+    /// ln(1 + x) (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func log1p(_ x: Float) -> Float { ElementwiseFunction.log1p(x) }
+    /// eˣ − 1 (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func expm1(_ x: Float) -> Float { ElementwiseFunction.expm1(x) }
     /// erf x (the C library's `erff`).
     @inlinable @inline(__always) public static func erf(_ x: Float) -> Float { Foundation.erf(x) }
-    /// tanh x (the C library's `tanhf`).
-    @inlinable @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
+    /// tanh x (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func tanh(_ x: Float) -> Float { ElementwiseFunction.tanh(x) }
+    /// σ(x) = 1 / (1 + e^−x) (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func sigmoid(_ x: Float) -> Float { ElementwiseFunction.sigmoid(x) }
     /// xʸ (the C library's `powf`).
     @inlinable @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.pow(x, y) }
     /// sin x (the C library's `sinf`).
@@ -53,18 +60,20 @@ extension Float: TensorScalar {
 }
 
 extension Double: TensorScalar {
-    /// eˣ (the C library's `exp`).
-    @inlinable @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
-    /// ln x (the C library's `log`).
-    @inlinable @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
-    /// ln(1 + x) (the C library's `log1p`).
-    @inlinable @inline(__always) public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
-    /// eˣ − 1 (the C library's `expm1`).
-    @inlinable @inline(__always) public static func expm1(_ x: Double) -> Double { Foundation.expm1(x) }
+    /// eˣ (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func exp(_ x: Double) -> Double { ElementwiseFunction.exp(x) }
+    /// ln x (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func log(_ x: Double) -> Double { ElementwiseFunction.log(x) }
+    /// ln(1 + x) (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func log1p(_ x: Double) -> Double { ElementwiseFunction.log1p(x) }
+    /// eˣ − 1 (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func expm1(_ x: Double) -> Double { ElementwiseFunction.expm1(x) }
     /// erf x (the C library's `erf`).
     @inlinable @inline(__always) public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
-    /// tanh x (the C library's `tanh`).
-    @inlinable @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    /// tanh x (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func tanh(_ x: Double) -> Double { ElementwiseFunction.tanh(x) }
+    /// σ(x) = 1 / (1 + e^−x) (Backprop's own, Note [One polynomial]).
+    @inlinable @inline(__always) public static func sigmoid(_ x: Double) -> Double { ElementwiseFunction.sigmoid(x) }
     /// xʸ (the C library's `pow`).
     @inlinable @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
     /// sin x (the C library's `sin`).

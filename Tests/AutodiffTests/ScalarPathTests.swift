@@ -7,10 +7,11 @@ import Tensors
 // same bits as the tensor path for every element-wise op, at first and second order, and the
 // peers' chain must match its closed form at any length.
 
-/// The closed-form reverse sweep of y = tanh(y·a + b), S times: (y, ∂y/∂x0, ∂y/∂a, ∂y/∂b).
+/// The closed-form reverse sweep of y = tanh(y·a + b), S times: (y, ∂y/∂x0, ∂y/∂a, ∂y/∂b),
+/// with Backprop's tanh (`Double.tanh`, Note [One polynomial]), the one the tape computes.
 private func chainReference(steps: Int, x0: Double, a: Double, b: Double) -> [Double] {
     var ys = [x0]
-    for _ in 0..<steps { ys.append(Foundation.tanh(ys[ys.count - 1] * a + b)) }
+    for _ in 0..<steps { ys.append(Double.tanh(ys[ys.count - 1] * a + b)) }
     var gy = 1.0, ga = 0.0, gb = 0.0
     for i in stride(from: steps, to: 0, by: -1) {
         let dz = gy * (1 - ys[i] * ys[i])

@@ -65,7 +65,9 @@ enum LossFunction: String, CaseIterable, Sendable {
         let j = upstream?.scalar ?? 0
         switch self {
         case .sigmoidCrossEntropy:
-            let terms = x.zip(p.labels) { z, y in Swift.max(z, 0) - z * y + S.log1p(S.exp(-Swift.abs(z))) }
+            // max(z, 0) − z·y + ln(1 + e^−|z|), the last term through the vectorised kernels.
+            let tail = Tensors.log1p(Tensors.exp(x.map { -Swift.abs($0) }))
+            let terms = x.zip(p.labels, tail) { z, y, t in Swift.max(z, 0) - z * y + t }
             return Tensor(terms.sum().scalar / m)
         case .softmaxCrossEntropy:
             return Tensor(-(p.labels * x.logSoftmax(alongAxis: -1)).sum().scalar / m)
@@ -75,7 +77,7 @@ enum LossFunction: String, CaseIterable, Sendable {
             return Tensor(x.zip(p.labels) { y, t in (y - t) * (y - t) }.sum().scalar / S(Swift.max(x.count, 1)))
         case .sigmoidCrossEntropyBackward:
             let scale = j / m
-            return x.zip(p.labels) { z, y in BinaryFunction.maskedProduct(scale, sigmoidScalar(z) - y) }
+            return Tensors.sigmoid(x).zip(p.labels) { s, y in BinaryFunction.maskedProduct(scale, s - y) }
         case .softmaxCrossEntropyBackward:
             let scale = j / m
             return (p.probabilities ?? x.softmax(alongAxis: -1)).zip(p.labels) { q, y in BinaryFunction.maskedProduct(scale, q - y) }

@@ -43,6 +43,27 @@ void bp_dgemm_tile_avx512(long kc, const double *a, long ars, long aps, const do
 void bp_sgemm_tile_avx512(long kc, const float *a, long ars, long aps, const float *b, float *c, long ldc, int mode,
                           const float *next);
 
+// Element-wise functions (Elementwise.c, ElementwiseBody.h): y[i] = f(x[i]) for i < n, x == y
+// allowed, for f = exp, expm1, log, log1p, tanh and σ (sigmoid). Every element is computed by
+// the same operations in the same order on every path — these kernels, the one-element FMA
+// functions and the Swift version in Sources/Tensors/Transcendentals.swift (Note [One
+// polynomial]) — so all of them give the same bits. The *_fma scalars need bp_simd_level() ≥ 1,
+// the *_avx2 kernels ≥ 1, the *_avx512 kernels 2; all are absent off x86-64.
+#define BP_ELEMENTWISE_DECLARE(name)                                     \
+    double bp_##name##_f64_fma(double x);                                \
+    float bp_##name##_f32_fma(float x);                                  \
+    void bp_##name##_f64_avx2(long n, const double *x, double *y);       \
+    void bp_##name##_f32_avx2(long n, const float *x, float *y);         \
+    void bp_##name##_f64_avx512(long n, const double *x, double *y);     \
+    void bp_##name##_f32_avx512(long n, const float *x, float *y);
+BP_ELEMENTWISE_DECLARE(exp)
+BP_ELEMENTWISE_DECLARE(expm1)
+BP_ELEMENTWISE_DECLARE(log)
+BP_ELEMENTWISE_DECLARE(log1p)
+BP_ELEMENTWISE_DECLARE(tanh)
+BP_ELEMENTWISE_DECLARE(sigmoid)
+#undef BP_ELEMENTWISE_DECLARE
+
 #ifdef __cplusplus
 }
 #endif
