@@ -179,6 +179,7 @@ extension Tensor {
     /// x[…, offset + i, …] += other[…, i, …]; every other axis must match. In place when the
     /// storage is not shared. The adjoint of a slice, without padding (Note [Slice adjoints]).
     /// - Complexity: O(other.count).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public mutating func addInPlace(_ other: Tensor, atOffset offset: Int, alongAxis axis: Int,
                                     file: StaticString = #fileID, line: UInt = #line) {
         var expected = shape

@@ -121,6 +121,7 @@ extension Tensor {
 
 extension Tensor {
     /// The matrix transpose of a rank-2 tensor (the axes reversed, for any rank).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func transposed(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         transposed(permutation: Array((0..<rank).reversed()), file: file, line: line)
     }
@@ -186,6 +187,7 @@ extension Tensor {
     /// The same elements in the same order with a new shape. One dimension may be −1: it is
     /// inferred from the element count.
     /// - Precondition: the element counts agree.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func reshaped(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let resolved = Tensor.resolvedReshape(newShape, count: count, from: shape, file: file, line: line)
         return Tensor(uncheckedShape: resolved, scalars: scalars)

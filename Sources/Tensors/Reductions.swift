@@ -13,6 +13,7 @@ extension Tensor {
     }
 
     /// The mean of all elements, a rank-0 tensor: (1/n) Σᵢ xᵢ.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func mean() -> Tensor {
         Tensor(sum().scalars[0] / Scalar(Swift.max(count, 1)))
     }
@@ -159,6 +160,7 @@ extension Tensor {
     }
 
     /// The maxima along one axis (see ``maxWithIndices(alongAxis:keepingDimensions:file:line:)``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func max(alongAxis axis: Int, keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         maxWithIndices(alongAxis: axis, keepingDimensions: keepingDimensions, file: file, line: line).values

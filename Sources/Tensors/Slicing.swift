@@ -204,6 +204,7 @@ extension Tensor {
     }
 
     /// The selection of a resolved subscript (see ``SlicePlan``).
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func sliced(_ entries: [SliceIndex], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let plan = SlicePlan(entries, shape: shape, file: file, line: line)
         var y = self
@@ -220,6 +221,7 @@ extension Tensor {
     /// from the first axis; missing trailing axes are not padded):
     ///
     ///     y = x surrounded, along axis a, by paddings[a].before and .after copies of `value`
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     public func padded(with paddings: [(before: Int, after: Int)], value: Scalar = 0,
                        file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if paddings.count > rank {
