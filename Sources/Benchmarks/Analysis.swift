@@ -118,12 +118,20 @@ extension Report {
           idle threads (before Note [Private B]). JAX's jitted step (XLA's AVX-512 kernels, the
           element-wise work fused into them) stays the fastest peer for 400-25-10 (≈ 6 ms); for
           784-256-10 NumPy, PyTorch and JAX are within noise of each other (0.8–1.5 ms).
-        - **Element-wise work is now the next share**: with the GEMM 2–3× faster, `exp`/`log1p`/`sigmoid`
-          are ≈ 13 % of the 400-25-10 step (≈ 1.3 ms of 10 at one thread) and ≈ 20 % of the LSTM step.
-          Vectorised exp/log/tanh (one polynomial, FMA, the same operation order in the C and the
-          Swift versions, so the same bits on every path) through the same dispatch is the next step;
-          it changes every transcendental value in the library (and the rank-0 path's, which must stay
-          equal to the tensor path's), so it was left for its own change.
+        - **Element-wise work was the next share, and is now vectorised**: with the GEMM 2–3× faster,
+          glibc's `exp`/`log1p` and the sigmoid were ≈ 13 % of the 400-25-10 step and ≈ 20 % of the LSTM
+          step. Backprop now has its own exp, expm1, log, log1p, tanh and σ (Note [One polynomial],
+          Docs/Architecture.md): one sequence of fused multiply-adds per element, compiled in C for AVX-512
+          and AVX2 and for one FMA lane, and written out in Swift, so every path gives the same bits and the
+          rank-0 path equals the tensor path; the cross-entropy forward and backward and softplus go
+          through the vector kernels too. A kernel costs 0.55–1.7 ns per element here against 6–16 ns for
+          glibc's one-element functions. perf afterwards: `bp_sigmoid`, `bp_log1p` and `bp_exp` together
+          ≈ 2 % of the 400-25-10 step; `bp_tanh` and `bp_sigmoid` ≈ 2.4 % of the LSTM step. The ng step
+          went from 1.45× and 1.36× JAX jit (1 and 2 threads) to below 1.0× in the run after the change.
+          The same profile of the LSTM step showed the slice adjoint's `addInPlace(atOffset:)` running
+          unspecialised (a protocol-witness `+=` per element and a copy, ≈ 10 % of the step); it and the
+          other generic copies (`transposed`, `reshaped`, `sliced`, `padded`, `mean`, `max(alongAxis:)`) are
+          now `@_specialize`d for Float and Double.
         - **Page faults are the surprise: 8–9 %** of both big steps is the kernel zeroing fresh pages.
           Every step allocates its [5000, 25] activations, adjoints and the GEMM's packing buffers anew;
           glibc serves large blocks with `mmap` (or grows the heap) and hands freed ones back to the
@@ -145,9 +153,10 @@ extension Report {
         `@_specialize`d public function, and LLVM vectorises them for SSE2 by itself: `objdump` shows
         `mulpd`/`mulps` in `Tensor * Scalar`, `addps` in `addInPlace`, `maxps` in `relu` (which keeps
         NaN and −0 exactly as the scalar `x < 0 ? 0 : x`) and `cmpltps`/`andps` in the ReLU VJP — so no
-        hand-written SIMD was added there. What does not vectorise are the transcendental maps
-        (`exp`, `log`, `log1p`, `tanh`, sigmoid): glibc has no SSE2 vector `exp`, and a hand-written one
-        would change results. `sum()` keeps its documented order (one sequential chain), so it cannot use
+        hand-written SIMD was added there. The transcendental maps (`exp`, `expm1`, `log`, `log1p`,
+        `tanh`, sigmoid) did not vectorise, since glibc has no vector `exp` for SSE2; they are now
+        Backprop's own functions, one polynomial compiled in C for AVX-512 and AVX2 and in Swift for
+        everything else, with the same bits on every path (Note [One polynomial]). `sum()` keeps its documented order (one sequential chain), so it cannot use
         several vector accumulators; the bias adjoint (a matrix summed to a row) adds row after row, which
         vectorises across columns without changing any element's order. A fused add-bias + activation
         forward was not added: it would be a new tape op (outside the kernels), and the profile shows the
@@ -187,8 +196,9 @@ extension Report {
         - **lstm** is GEMM-bound and inherits the ceiling directly: per time step the forward pass does
           [64, 16]·[16, 512] and [64, 128]·[128, 512], the backward pass h̄ = z̄·W_hhᵀ, W̄_hh += hᵀ·z̄ and
           W̄_ih += x_tᵀ·z̄: ≈ 436 M multiply-adds, 0.872 GFLOP per step. That gives \(torchLines)the
-          element-wise gates (`sigmoid`, `tanh`: `expm1f`/`expf`/`tanhf` from libm one element at a
-          time, ≈ 12 %) and the small per-step tensors make up the rest. PyTorch's CPU LSTM batches
+          element-wise gates (`sigmoid`, `tanh`: ≈ 12 % with libm one element at a time, ≈ 2.4 % since
+          the vector kernels) and the small per-step tensors (bias adds, their sums, fresh pages) make up
+          the rest. PyTorch's CPU LSTM batches
           the input projection of all time steps into one product and runs AVX-512 FMA kernels; the
           `LSTM` layer records 32 separate input products — the same flops, smaller GEMMs — because
           slicing one big projection per step costs a full-size padded adjoint per step (Note [Input
