@@ -166,4 +166,9 @@ typedef I bp_v16fi __attribute__((vector_size(64)));
 #define IV bp_v16fi
 #include "ElementwiseBody.h"
 
+#else
+
+// Off x86-64 the Swift version serves every call (Sources/Tensors/ElementwiseKernels.swift).
+typedef int bp_elementwise_unused;
+
 #endif

@@ -9,7 +9,10 @@ public func erf<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { Scalar.
 ///
 ///     silu(x) = x·σ(x)
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
-public func silu<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.map { $0 * sigmoidScalar($0) } }
+public func silu<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    // σ through the vectorised kernel: the same bits as x·sigmoidScalar(x) element by element.
+    x.zipSameShape(x.applying(.sigmoid)) { $0 * $1 }
+}
 
 /// How ``gelu(_:approximation:)`` computes Φ.
 public enum GELUApproximation: Sendable, Equatable {
@@ -28,7 +31,9 @@ public func gelu<Scalar>(_ x: Tensor<Scalar>, approximation: GELUApproximation =
     case .none: return x.map { $0 * (Scalar.erf($0 * Scalar(0.7071067811865476)) + 1) * Scalar(0.5) }
     case .tanh:
         let c = Scalar(0.7978845608028654), k = Scalar(0.044715)
-        return x.map { $0 * (Scalar.tanh(($0 + k * $0 * $0 * $0) * c) + 1) * Scalar(0.5) }
+        // tanh through the vectorised kernel: the same bits as the formula element by element.
+        let t = x.map { ($0 + k * $0 * $0 * $0) * c }.applying(.tanh)
+        return x.zipSameShape(t) { $0 * ($1 + 1) * Scalar(0.5) }
     }
 }
 
@@ -37,7 +42,8 @@ public func gelu<Scalar>(_ x: Tensor<Scalar>, approximation: GELUApproximation =
 ///     elu(x) = x for x > 0, α(eˣ − 1) otherwise
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func elu<Scalar>(_ x: Tensor<Scalar>, alpha: Scalar = 1) -> Tensor<Scalar> {
-    x.map { $0 > 0 ? $0 : alpha * Scalar.expm1($0) }
+    // eˣ − 1 through the vectorised kernel (for every element; the positive ones keep x).
+    x.zipSameShape(x.applying(.expm1)) { $0 > 0 ? $0 : alpha * $1 }
 }
 
 /// Leaky ReLU element-wise:
