@@ -30,6 +30,9 @@ static const float bp_log_c32[5] = {
 #define T double
 #define U unsigned long long
 #define I long long
+#define TNAME f64
+#define AVX2_LANES 4
+#define AVX512_LANES 8
 #define C_BIAS 1023
 #define C_MANT 52
 #define C_LOG2E 0x1.71547652b82fep+0
@@ -50,68 +53,15 @@ static const float bp_log_c32[5] = {
 #define C_SUBNORMAL_SHIFT 54
 #define C_INF __builtin_inf()
 #define C_NAN __builtin_nan("")
-
-#define LANES 1
-#define TARGET "fma"
-#define SUFFIX f64_fma
-typedef T bp_v1d __attribute__((vector_size(8)));
-typedef U bp_v1du __attribute__((vector_size(8)));
-typedef I bp_v1di __attribute__((vector_size(8)));
-#define V bp_v1d
-#define UV bp_v1du
-#define IV bp_v1di
-#include "ElementwiseBody.h"
-
-#define LANES 4
-#define TARGET "avx2,fma"
-#define SUFFIX f64_avx2
-typedef T bp_v4d __attribute__((vector_size(32)));
-typedef U bp_v4du __attribute__((vector_size(32)));
-typedef I bp_v4di __attribute__((vector_size(32)));
-#define V bp_v4d
-#define UV bp_v4du
-#define IV bp_v4di
-#include "ElementwiseBody.h"
-
-#define LANES 8
-#define TARGET "avx512f,avx2,fma"
-#define SUFFIX f64_avx512
-typedef T bp_v8d __attribute__((vector_size(64)));
-typedef U bp_v8du __attribute__((vector_size(64)));
-typedef I bp_v8di __attribute__((vector_size(64)));
-#define V bp_v8d
-#define UV bp_v8du
-#define IV bp_v8di
-#include "ElementwiseBody.h"
-
-#undef T
-#undef U
-#undef I
-#undef C_BIAS
-#undef C_MANT
-#undef C_LOG2E
-#undef C_MAGIC
-#undef C_LN2HI
-#undef C_LN2LO
-#undef C_EXP
-#undef C_EXP_N
-#undef C_LOG
-#undef C_LOG_N
-#undef C_EXP_HI
-#undef C_EXP_LO
-#undef C_EXPM1_LO
-#undef C_TANH_HI
-#undef C_SQRT_HALF
-#undef C_MIN_NORMAL
-#undef C_SUBNORMAL_SCALE
-#undef C_SUBNORMAL_SHIFT
-#undef C_INF
-#undef C_NAN
+#include "ElementwiseInstances.h"
 
 // ---- Float ----
 #define T float
 #define U unsigned int
 #define I int
+#define TNAME f32
+#define AVX2_LANES 8
+#define AVX512_LANES 16
 #define C_BIAS 127
 #define C_MANT 23
 #define C_LOG2E 0x1.715476p+0f
@@ -132,39 +82,7 @@ typedef I bp_v8di __attribute__((vector_size(64)));
 #define C_SUBNORMAL_SHIFT 25
 #define C_INF __builtin_inff()
 #define C_NAN __builtin_nanf("")
-
-#define LANES 1
-#define TARGET "fma"
-#define SUFFIX f32_fma
-typedef T bp_v1f __attribute__((vector_size(4)));
-typedef U bp_v1fu __attribute__((vector_size(4)));
-typedef I bp_v1fi __attribute__((vector_size(4)));
-#define V bp_v1f
-#define UV bp_v1fu
-#define IV bp_v1fi
-#include "ElementwiseBody.h"
-
-#define LANES 8
-#define TARGET "avx2,fma"
-#define SUFFIX f32_avx2
-typedef T bp_v8f __attribute__((vector_size(32)));
-typedef U bp_v8fu __attribute__((vector_size(32)));
-typedef I bp_v8fi __attribute__((vector_size(32)));
-#define V bp_v8f
-#define UV bp_v8fu
-#define IV bp_v8fi
-#include "ElementwiseBody.h"
-
-#define LANES 16
-#define TARGET "avx512f,avx2,fma"
-#define SUFFIX f32_avx512
-typedef T bp_v16f __attribute__((vector_size(64)));
-typedef U bp_v16fu __attribute__((vector_size(64)));
-typedef I bp_v16fi __attribute__((vector_size(64)));
-#define V bp_v16f
-#define UV bp_v16fu
-#define IV bp_v16fi
-#include "ElementwiseBody.h"
+#include "ElementwiseInstances.h"
 
 #else
 

@@ -1,5 +1,5 @@
 // The element-wise functions, written once and included once per (element type, instruction
-// set) by Elementwise.c, which defines before each inclusion:
+// set) through ElementwiseInstances.h, which defines before each inclusion:
 //
 //   T, U, I      the element type and the unsigned/signed integers of its width
 //   V, UV, IV    vectors of LANES of them (clang's vector extensions; LANES may be 1)
@@ -44,16 +44,22 @@ BP_INLINE V BP_IN(reduce)(V x, IV *k) {
     return BP_IN(fma)(q, r * r, r);
 }
 
-// eˣ = 2^k₁·(1 + p)·2^k₂ with k₁ = ⌊k/2⌋, k₂ = k − k₁: two normal scale factors, so that the
-// clamped range [C_EXP_LO, C_EXP_HI] reaches overflow and underflow without an infinite factor.
+// 2ᵏ·(1 + p) = 2^k₁·(1 + p)·2^k₂ with k₁ = ⌊k/2⌋, k₂ = k − k₁: two normal scale factors, so
+// that the clamped range [C_EXP_LO, C_EXP_HI] reaches overflow and underflow without an
+// infinite factor (and a normal result is rounded once).
+BP_INLINE V BP_IN(scale)(V p, IV k) {
+    const IV k1 = k >> 1;
+    const V s1 = BP_IN(pow2)(k1), s2 = BP_IN(pow2)(k - k1);
+    return BP_IN(fma)(s1, p, s1) * s2;
+}
+
+// eˣ.
 BP_INLINE V BP_IN(exp)(V x) {
     x = BP_IN(select)(x > BP_IN(splat)(C_EXP_HI), BP_IN(splat)(C_EXP_HI), x);
     x = BP_IN(select)(x < BP_IN(splat)(C_EXP_LO), BP_IN(splat)(C_EXP_LO), x);
     IV k;
     const V p = BP_IN(reduce)(x, &k);
-    const IV k1 = k >> 1;
-    const V s1 = BP_IN(pow2)(k1), s2 = BP_IN(pow2)(k - k1);
-    return BP_IN(fma)(s1, p, s1) * s2;
+    return BP_IN(scale)(p, k);
 }
 
 // eˣ − 1 = 2ᵏ·p + (2ᵏ − 1), one rounding (2ᵏ − 1 is exact for the |k| that matter); above
@@ -64,9 +70,7 @@ BP_INLINE V BP_IN(expm1)(V x) {
     x = BP_IN(select)(x < BP_IN(splat)(C_EXPM1_LO), BP_IN(splat)(C_EXPM1_LO), x);
     IV k;
     const V p = BP_IN(reduce)(x, &k);
-    const IV k1 = k >> 1;
-    const V s1 = BP_IN(pow2)(k1), s2 = BP_IN(pow2)(k - k1);
-    const V big = BP_IN(fma)(s1, p, s1) * s2;
+    const V big = BP_IN(scale)(p, k);
     const V s = BP_IN(pow2)(k);
     V y = BP_IN(fma)(s, p, s - BP_IN(splat)(1));
     y = BP_IN(select)(k > C_BIAS, big, y);

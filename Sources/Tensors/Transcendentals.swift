@@ -162,15 +162,21 @@ enum Polynomial {
         return (r.addingProduct(q, r * r), k)
     }
 
+    /// 2ᵏ·(1 + p) as 2^k₁·(1 + p)·2^k₂ with k₁ = ⌊k/2⌋, k₂ = k − k₁ (two normal factors).
+    @inlinable @inline(__always)
+    static func scale<S: PolynomialScalar>(_ p: S, _ k: S.SignedBits) -> S {
+        let k1 = k >> 1
+        let s1: S = pow2(k1), s2: S = pow2(k &- k1)
+        return s1.addingProduct(s1, p) * s2
+    }
+
     /// eˣ.
     @inlinable @inline(__always)
     static func exp<S: PolynomialScalar>(_ x0: S) -> S {
         var x = x0 > S.expHi ? S.expHi : x0
         x = x < S.expLo ? S.expLo : x
         let (p, k) = reduce(x)
-        let k1 = k >> 1
-        let s1: S = pow2(k1), s2: S = pow2(k &- k1)
-        return s1.addingProduct(s1, p) * s2
+        return scale(p, k)
     }
 
     /// eˣ − 1.
@@ -179,9 +185,7 @@ enum Polynomial {
         var x = x0 > S.expHi ? S.expHi : x0
         x = x < S.expm1Lo ? S.expm1Lo : x
         let (p, k) = reduce(x)
-        let k1 = k >> 1
-        let s1: S = pow2(k1), s2: S = pow2(k &- k1)
-        let big = s1.addingProduct(s1, p) * s2
+        let big = scale(p, k)
         let s: S = pow2(k)
         var y = (s - 1).addingProduct(s, p)
         y = k > S.bias ? big : y

@@ -48,39 +48,27 @@ private func bits<S: TensorScalar>(_ x: S) -> UInt64 {
 
 @Suite("Backprop's transcendentals: one polynomial, the same bits on every path, accuracy in ulps")
 struct TranscendentalTests {
-    @Test("Every kernel, the one-element function and the Swift version agree bit for bit (Double)",
-          arguments: ElementwiseFunction.allCases)
-    func pathsAgreeDouble(f: ElementwiseFunction) {
-        let xs: [Double] = arguments(f, count: 16_000, seed: 11)
+    /// Every kernel this machine has, at every length up to 40 (each tail of every vector width)
+    /// and over the whole array, and the one-element function, against the Swift version.
+    private func checkPathsAgree<S: PolynomialScalar & TensorScalar>(_ f: ElementwiseFunction, _ xs: [S],
+                                                                      scalar: (S) -> S,
+                                                                      apply: (GEMMKernel, Int, UnsafePointer<S>, UnsafeMutablePointer<S>) -> Void) {
         let swift = xs.map { f.swift($0) }
-        let scalar = xs.map { f($0) }
-        #expect(zip(swift, scalar).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(f): one-element C vs Swift")
+        #expect(zip(swift, xs.map(scalar)).allSatisfy { $0.bits == $1.bits }, "\(f) \(S.self): one-element C vs Swift")
         for kernel in GEMMKernels.available {
-            // Every length up to 40 (each tail of every vector width), then the whole array.
             for n in Array(0...40) + [xs.count] {
-                var y = [Double](repeating: 7, count: n)
-                xs.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { f.apply(kernel, n, x.baseAddress!, $0.baseAddress!) } }
-                let bad = (0..<n).first { y[$0].bitPattern != swift[$0].bitPattern }
-                #expect(bad == nil, "\(f) \(kernel) n=\(n): x=\(bad.map { xs[$0] } ?? 0) gives \(bad.map { y[$0] } ?? 0), Swift \(bad.map { swift[$0] } ?? 0)")
+                var y = [S](repeating: 7, count: n)
+                xs.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { apply(kernel, n, x.baseAddress!, $0.baseAddress!) } }
+                let bad = (0..<n).first { y[$0].bits != swift[$0].bits }
+                #expect(bad == nil, "\(f) \(S.self) \(kernel) n=\(n): x=\(bad.map { xs[$0] } ?? 0) gives \(bad.map { y[$0] } ?? 0), Swift \(bad.map { swift[$0] } ?? 0)")
             }
         }
     }
 
-    @Test("Every kernel, the one-element function and the Swift version agree bit for bit (Float)",
-          arguments: ElementwiseFunction.allCases)
-    func pathsAgreeFloat(f: ElementwiseFunction) {
-        let xs: [Float] = arguments(f, count: 16_000, seed: 12)
-        let swift = xs.map { f.swift($0) }
-        let scalar = xs.map { f($0) }
-        #expect(zip(swift, scalar).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(f): one-element C vs Swift")
-        for kernel in GEMMKernels.available {
-            for n in Array(0...40) + [xs.count] {
-                var y = [Float](repeating: 7, count: n)
-                xs.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { f.apply(kernel, n, x.baseAddress!, $0.baseAddress!) } }
-                let bad = (0..<n).first { y[$0].bitPattern != swift[$0].bitPattern }
-                #expect(bad == nil, "\(f) \(kernel) n=\(n): x=\(bad.map { xs[$0] } ?? 0)")
-            }
-        }
+    @Test("Every kernel, the one-element function and the Swift version agree bit for bit", arguments: ElementwiseFunction.allCases)
+    func pathsAgree(f: ElementwiseFunction) {
+        checkPathsAgree(f, arguments(f, count: 16_000, seed: 11) as [Double], scalar: { f($0) }, apply: { f.apply($0, $1, $2, $3) })
+        checkPathsAgree(f, arguments(f, count: 16_000, seed: 12) as [Float], scalar: { f($0) }, apply: { f.apply($0, $1, $2, $3) })
     }
 
     @Test("In place (x and y the same buffer) gives the same bits")
