@@ -3,11 +3,13 @@ import Foundation
 import CKernels
 #endif
 
-/// A GEMM micro-kernel family: the one in Swift, or one of the C kernels (Sources/CKernels)
-/// compiled for a wider instruction set and chosen at run time.
+/// A micro-kernel family: the one in Swift, or one of the C kernels (Sources/CKernels)
+/// compiled for a wider instruction set and chosen at run time. It serves the GEMM and the
+/// element-wise functions eˣ, eˣ − 1, ln x, ln(1 + x), tanh x and σ(x) of a tensor.
 ///
 /// Every kernel computes each element of C as the same sequential fused multiply-add chain
-/// (Note [Deterministic GEMM]), so the choice changes speed, never a bit of the result.
+/// (Note [Deterministic GEMM]), and each element-wise value by the same operations in the same
+/// order (Note [One polynomial]), so the choice changes speed, never a bit of the result.
 public enum GEMMKernel: String, CaseIterable, Sendable, CustomStringConvertible {
     /// Portable Swift SIMD (128-bit vectors; NEON on arm64). Serves every CPU.
     case swift
@@ -20,7 +22,7 @@ public enum GEMMKernel: String, CaseIterable, Sendable, CustomStringConvertible 
     public var description: String { rawValue }
 }
 
-/// Which GEMM micro-kernel runs (see ``GEMMKernel``).
+/// Which micro-kernel runs, for the GEMM and for the element-wise functions (see ``GEMMKernel``).
 ///
 /// The default is the widest kernel this CPU and its operating system support, detected once
 /// by CPUID and XGETBV; the environment variable `BACKPROP_GEMM_KERNEL=swift|avx2|avx512`
@@ -43,7 +45,7 @@ public enum GEMMKernels {
         #endif
     }()
 
-    /// The kernel every `gemm` call uses from now on.
+    /// The kernel every `gemm` call and every vectorised element-wise function uses from now on.
     /// - Precondition: the new value is in ``available``.
     public static var active: GEMMKernel {
         get { lock.withLock { _active } }
