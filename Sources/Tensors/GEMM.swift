@@ -178,6 +178,12 @@ enum GEMMBlocking {
     static let parallelOutput = 4096
 }
 
+/// The operands of a column-split GEMM, shared read-only between its threads (each writes its
+/// own columns of C; Note [Column split]).
+struct GEMMColumnSplit<S>: @unchecked Sendable {
+    let a: UnsafePointer<S>, b: UnsafePointer<S>, c: UnsafeMutablePointer<S>
+}
+
 /// Everything one blocked GEMM call shares between its threads. Threads write disjoint row
 /// blocks of C and their own packed-A buffer; the packed B panel is read-only while they run.
 struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
@@ -371,7 +377,7 @@ struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
 func gemmBlocked<K: GEMMMicroKernel>(
     _: K.Type, _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int,
     _ a: UnsafePointer<K.Scalar>, _ lda: Int, _ b: UnsafePointer<K.Scalar>, _ ldb: Int,
-    _ c: UnsafeMutablePointer<K.Scalar>, _ ldc: Int, _ accumulate: Bool
+    _ c: UnsafeMutablePointer<K.Scalar>, _ ldc: Int, _ accumulate: Bool, threads maxThreads: Int? = nil
 ) {
     typealias S = K.Scalar
     let work = m * n * k
@@ -385,7 +391,7 @@ func gemmBlocked<K: GEMMMicroKernel>(
         // The chain must finish before it meets C: run it in scratch, then C += s.
         let scratch = UnsafeMutablePointer<S>.allocate(capacity: m * n)
         defer { scratch.deallocate() }
-        gemmBlocked(K.self, tA, tB, m, n, k, a, lda, b, ldb, scratch, n, false)
+        gemmBlocked(K.self, tA, tB, m, n, k, a, lda, b, ldb, scratch, n, false, threads: maxThreads)
         for i in 0..<m {
             let ci = c + i * ldc, si = scratch + i * n
             for j in 0..<n { ci[j] += si[j] }
@@ -395,7 +401,7 @@ func gemmBlocked<K: GEMMMicroKernel>(
     let mr = K.mr, nr = K.nr, w = K.width
     // Threads synchronise once per k-block, so C must also be big enough to share (m·n).
     let threads = work < GEMMBlocking.parallelProduct || m * n < GEMMBlocking.parallelOutput
-        ? 1 : Swift.max(1, Parallelism.threads)
+        ? 1 : Swift.max(1, maxThreads ?? Parallelism.threads)
     // Row blocks: at most mc rows, a multiple of mr, and a multiple of the thread count in number.
     var blocks = (m + GEMMBlocking.mc - 1) / GEMMBlocking.mc
     if threads > 1 {
@@ -412,6 +418,24 @@ func gemmBlocked<K: GEMMMicroKernel>(
     // the others: one hand-off per call instead of one per k-block (k = 5000 made 20, and the
     // wake-ups cost 10 % of the 400-25-10 step). Each element's chain is unchanged.
     let privateB = tasks > 1 && n <= GEMMBlocking.directA * nr
+    // Note [Column split]: when A is short and B wide (m·tasks ≤ n, e.g. the 784-256-10 step's
+    // [128, 784]·[784, 256]), splitting rows leaves each thread a few row blocks per k-block while
+    // one thread packs all of B between hand-offs (≈ 30 % of the product here, so two threads ran
+    // it slower than one). Each thread instead takes a range of whole nr-wide column slivers and
+    // runs the one-thread GEMM on it: it packs only its own part of B and its own copy of the
+    // small A, with one hand-off per call. Every element's chain (its k-blocks, in order) is the
+    // same as on one thread, so the bits are too.
+    if tasks > 1 && !privateB && m * tasks <= n && n >= 2 * tasks * nr {
+        let slivers = (n + nr - 1) / nr, perTask = (slivers + tasks - 1) / tasks * nr
+        let split = GEMMColumnSplit(a: a, b: b, c: c)
+        DispatchQueue.concurrentPerform(iterations: tasks) { t in
+            let j0 = t * perTask, cols = Swift.min(n - j0, perTask)
+            guard cols > 0 else { return }
+            gemmBlocked(K.self, tA, tB, m, cols, k, split.a, lda, split.b + (tB ? j0 * ldb : j0), ldb,
+                        split.c + j0, ldc, accumulate, threads: 1)
+        }
+        return
+    }
     let packedBSize = (Swift.min(n, ncMax) + nr - 1) / nr * nr * kcBlock + 16
     let packedB = UnsafeMutablePointer<S>.allocate(capacity: packedBSize * (privateB ? tasks : 1))
     let packedASize = mc * kcBlock * w

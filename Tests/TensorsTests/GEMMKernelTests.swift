@@ -50,9 +50,13 @@ struct GEMMKernelTests {
     }
 
     // (400, 25, 1100): skinny and threaded, so A is read in place (Note [Unpacked A]) and each
-    // thread packs its own B (Note [Private B]) over five k-blocks.
+    // thread packs its own B (Note [Private B]) over five k-blocks. (64, 520, 200) and
+    // (100, 700, 530): short A, wide B, so the threads split the columns (Note [Column split]),
+    // with partial last slivers; the first accumulates into C directly (one k-block), the second
+    // through the scratch chain (three).
     @Test("Every pair of paths agrees bit for bit on random products, any thread count",
-          arguments: [(97, 130, 300), (130, 260, 270), (12, 1000, 7), (300, 5, 600), (400, 25, 1100)])
+          arguments: [(97, 130, 300), (130, 260, 270), (12, 1000, 7), (300, 5, 600), (400, 25, 1100), (64, 520, 200),
+                       (100, 700, 530)])
     func pathsAgree(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let saved = Parallelism.threads
