@@ -132,12 +132,36 @@ extension Report {
           unspecialised (a protocol-witness `+=` per element and a copy, ≈ 10 % of the step); it and the
           other generic copies (`transposed`, `reshaped`, `sliced`, `padded`, `mean`, `max(alongAxis:)`) are
           now `@_specialize`d for Float and Double.
-        - **Page faults are the surprise: 8–9 %** of both big steps is the kernel zeroing fresh pages.
-          Every step allocates its [5000, 25] activations, adjoints and the GEMM's packing buffers anew;
-          glibc serves large blocks with `mmap` (or grows the heap) and hands freed ones back to the
-          kernel (`munmap`, or trimming the heap's top), so each step faults in and zeroes megabytes
-          of fresh pages again. Proposed, not done: keep the GEMM's packing buffers across calls, and
-          reuse the step's large temporaries (or set `M_MMAP_THRESHOLD`/`M_TRIM_THRESHOLD` once).
+        - **Page faults: the heap's history, not the step** (Notes [Scratch cache], [Freed pages]). The
+          8–9 % above was the kernel zeroing fresh pages. Counted (minor faults per step in steady state,
+          `getrusage`: the faults/step column of the benchmark's training table, `page_faults_per_step`
+          in its JSON, and `--profile-ng|--profile-mnist N --threads T --report`), a step faults either
+          ≈ 659 pages (400-25-10) or ≈ 90–180 (784-256-10), or none, and fresh runs of the same binary
+          give either, at 1 or 2 threads. The pages are the step's tensors (Swift arrays: matmul outputs,
+          `addingBias`, `sigmoid`, the loss, and the copy of W₁ that SGD
+          makes while the tape still shares it), not the GEMM's buffers: glibc trims its heap's top
+          after a step when more than twice the largest mmapped block freed so far lies free there, unless
+          some long-lived block happens to sit above. In the full benchmark (`--mlp`), reading mlp.py's
+          16 MB start raised that threshold, and every row showed 0 faults per step, before and after.
+          Two changes: the GEMM takes its packing buffers from a bounded pool kept across calls (8 MiB,
+          8 blocks), which takes its allocations out of the step but did not move the counts (glibc had
+          been reusing those blocks within the heap); and `MallocTuning.retainFreedMemory(upTo:)`, which
+          an application may call once at start-up (the library does not: the setting is process-wide),
+          or `GLIBC_TUNABLES`, which make every run fault-free. Ten fresh runs per cell (`--report`,
+          150 or 1000 steps; best ms per step, median over runs; faults per step; system CPU ms per step,
+          median of the faulting runs, then of the others):
+
+          | step, threads | before: faults, ms, system ms | pool: faults, ms | pool + retainFreedMemory: faults, ms, system ms |
+          | --- | --- | --- | --- |
+          | 400-25-10, 1 | 659 in 4 runs, 0 in 6; 12.0; 1.87 / 0.004 | 659 in 4, 0 in 6; 12.4 | 0 in 10; 11.5; 0.002 |
+          | 400-25-10, 2 | 659 in 4, 0 in 6; 8.9; 2.35 / 0.55 | 0 in 10; 8.2 | 0 in 10; 8.7; 0.43 |
+          | 784-256-10, 1 | 94 in 10; 1.32; 0.31 | 90–180 in 10; 1.36 | 0 in 10; 1.36; 0.000 |
+          | 784-256-10, 2 | 7–176; 1.22; 0.61 / 0.23 | 15–176; 1.23 | 0 in 10; 1.24; 0.19 |
+
+          A faulting 400-25-10 step spends ≈ 1.9 ms in the kernel (≈ 2.8 µs per page, this VM) on top of
+          ≈ 12 ms; the wall-clock bests on this shared machine are within noise of each other (the other
+          columns are the kernel's own accounting; at 2 threads system time also counts the wake-ups of
+          idle threads).
         - **2-2-1 is all overhead** and already 3–5× faster than the fastest peer (JAX jit, whose
           dispatch of one jitted call costs ≈ 15–25 µs): retain/release and malloc/free dominate, then the
           reverse pass and generic metadata look-ups; callgrind counts ≈ 43 000 instructions per step.

@@ -45,11 +45,12 @@ struct Log {
     }
     func train(_ r: TrainResult) {
         section("train", "Training step (forward, loss, backward, SGD; mlp.py's three nets), ms best; ratio = ours / fastest peer\n"
-                + "  net    threads  dtype     ours ms     numpy ms    torch ms  jax_jit ms  ratio (≤1 is faster)  loss0 ours   (start)")
+                + "  net    threads  dtype     ours ms     numpy ms    torch ms  jax_jit ms  ratio (≤1 is faster)  faults/step  loss0 ours   (start)")
         if json {
             var o: [String: Any] = ["bench": "train_step", "impl": "backprop", "net": r.net, "layers": r.layers, "threads": r.threads,
                                     "batch": r.batch, "dtype": r.dtype, "ms_best": r.msBest, "ms_median": r.msMedian,
-                                    "loss0": r.firstLoss, "loss4": r.fifthLoss, "same_start": r.sameStart]
+                                    "loss0": r.firstLoss, "loss4": r.fifthLoss, "same_start": r.sameStart,
+                                    "page_faults_per_step": r.faultsPerStep]
             for p in r.peers {
                 o["\(p.impl)_ms_best"] = p.msBest; o["\(p.impl)_ms_median"] = p.msMedian
                 o["\(p.impl)_loss0"] = p.loss0; o["\(p.impl)_loss4"] = p.loss4
@@ -63,7 +64,7 @@ struct Log {
         let loss = String(format: "%.6f", r.firstLoss) + (r.sameStart ? "  (mlp.py's" + (r.peers.isEmpty ? ", no peer)" : r.lossMismatches.isEmpty ? ", losses agree)" : ", LOSSES DIFFER)")
                                                                         : "  (own data)")
         print("  " + pad(r.net, -7) + pad(String(r.threads), 7) + "  " + pad(r.dtype, -8) + pad(milliseconds(r.msBest), 9) + "   "
-              + peers + "  " + pad(ratio, -21) + " " + loss)
+              + peers + "  " + pad(ratio, -21) + " " + pad(String(format: "%.0f", r.faultsPerStep), 11) + "  " + loss)
     }
     func torchStep(_ r: TorchStepResult) {
         section("torch", "Convolutional and recurrent steps (torch_steps.py: forward, loss, backward, SGD), Float\n  net     input            threads  ms best (median)   PyTorch ms best (median)   ratio (≤1 is faster)  first loss (PyTorch)")

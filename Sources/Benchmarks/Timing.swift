@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Monotonic time in seconds.
 @inline(__always) func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
@@ -22,3 +27,27 @@ func measure(minTime: Double, reps: Int, _ body: () -> Void) -> (best: Double, m
 
 /// Keeps a value alive so the optimiser cannot delete the work that produced it.
 @inline(never) func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
+
+/// The process's user and system CPU seconds so far (`getrusage`), all threads included.
+func cpuSeconds() -> (user: Double, system: Double) {
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+    return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+}
+
+/// The process's minor page faults so far (`getrusage`'s `ru_minflt`: pages the kernel mapped and
+/// zeroed, or found in its page cache, without I/O), all threads included.
+func minorPageFaults() -> Int {
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    return Int(usage.ru_minflt)
+}

@@ -36,6 +36,8 @@ struct TrainResult {
     let msBest: Double, msMedian: Double
     /// Our losses of the 1st and 5th step.
     let firstLoss: Double, fifthLoss: Double
+    /// Minor page faults per step, in steady state (after the timed steps; Note [Reused pages]).
+    let faultsPerStep: Double
     /// Whether we started from mlp.py's start (Note [Same start]), so the losses are comparable.
     var sameStart = false
     /// The peers measured for this row, in mlp.py's `--impl` order.
@@ -189,8 +191,13 @@ func benchTrain<S>(_ spec: MLPNet, threads: Int, _ make: () -> Net<S>, quick: Bo
     for _ in 0..<3 { blackHole(net.step(&net)) }
     let fifth = net.step(&net)
     let t = measure(minTime: quick ? 0.05 : 0.3, reps: quick ? 3 : 7) { blackHole(net.step(&net)) }
+    let steps = quick ? 5 : 20
+    let faults0 = minorPageFaults()
+    for _ in 0..<steps { blackHole(net.step(&net)) }
+    let faults = Double(minorPageFaults() - faults0) / Double(steps)
     return TrainResult(net: spec.name, layers: spec.layers, batch: net.x.shape[0], dtype: spec.dtype, threads: threads,
-                       msBest: t.best * 1e3, msMedian: t.median * 1e3, firstLoss: Double(first), fifthLoss: Double(fifth))
+                       msBest: t.best * 1e3, msMedian: t.median * 1e3, firstLoss: Double(first), fifthLoss: Double(fifth),
+                       faultsPerStep: faults)
 }
 
 /// Our step for `spec` at `threads`, from mlp.py's start when `peers` can provide it (Note [Same

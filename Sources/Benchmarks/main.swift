@@ -8,6 +8,11 @@ import Tensors
 // the same (shared, noisy) machine. See Docs/Performance.md for the method.
 
 let arguments = Set(CommandLine.arguments.dropFirst())
+// --retain-freed-memory: glibc keeps freed memory for reuse (Note [Freed pages]); off by default, so
+// that the figures are those an application gets without it.
+if arguments.contains("--retain-freed-memory") && !MallocTuning.retainFreedMemory() {
+    FileHandle.standardError.write(Data("note: --retain-freed-memory: the allocator has no such setting here\n".utf8))
+}
 // --profile-chain: only the peers' chain (y = tanh(y·a + b), 10⁴ ops), 20 times on a fresh tape,
 // for `valgrind --tool=callgrind` (see Docs/Performance.md).
 if arguments.contains("--profile-chain") {
@@ -38,12 +43,36 @@ if arguments.contains("--chain") {
     swiftAD.remove()
     exit(0)
 }
-// --profile-xor, --profile-ng, --profile-mnist [N]: only one training step, repeated (N times, for
-// perf; the default counts suit callgrind).
-let profileSteps = CommandLine.arguments.dropFirst().compactMap { Int($0) }.first
+// --profile-xor, --profile-ng, --profile-mnist [N] [--threads T] [--report]: only one training step,
+// repeated (N times, for perf; the default counts suit callgrind), at T threads (default: all). With
+// --report, five more steps first, then the N steps' mean and best time, minor page faults and CPU time
+// (user, system) per step.
+let threadsIndex = CommandLine.arguments.firstIndex(of: "--threads")
+let profileThreads = threadsIndex.flatMap { $0 + 1 < CommandLine.arguments.count ? Int(CommandLine.arguments[$0 + 1]) : nil }
+let profileSteps = CommandLine.arguments.indices.dropFirst()
+    .filter { i in threadsIndex.map { i != $0 + 1 } ?? true }.compactMap { Int(CommandLine.arguments[$0]) }.first
+if let t = profileThreads { Parallelism.threads = t }
+func profile<S>(_ name: String, _ make: () -> Net<S>, steps: Int) {
+    var net = make()
+    let report = arguments.contains("--report")
+    if report { for _ in 0..<5 { blackHole(net.step(&net)) } }
+    let faults = minorPageFaults(), cpu = cpuSeconds(), start = now()
+    var best = Double.infinity
+    for _ in 0..<steps {
+        let t = now()
+        blackHole(net.step(&net))
+        best = Swift.min(best, now() - t)
+    }
+    if report {
+        let perStep = 1e3 / Double(Swift.max(1, steps)), used = cpuSeconds()
+        print(String(format: "%@, %d threads, %d steps: %.3f ms mean, %.3f ms best, %.1f page faults per step, "
+                     + "CPU ms per step: %.3f user, %.3f system", name, Parallelism.threads, steps, (now() - start) * perStep,
+                     best * 1e3, Double(minorPageFaults() - faults) * perStep / 1e3, (used.user - cpu.user) * perStep,
+                     (used.system - cpu.system) * perStep))
+    }
+}
 if arguments.contains("--profile-xor") {
-    var net = xorNet()
-    for _ in 0..<(profileSteps ?? 2000) { blackHole(net.step(&net)) }
+    profile("xor", { xorNet() }, steps: profileSteps ?? 2000)
     exit(0)
 }
 // --profile-cnn8, --profile-lenet5, --profile-lstm: only one torch_steps.py network's step,
@@ -80,22 +109,23 @@ if arguments.contains("--convolution") {
     exit(0)
 }
 if arguments.contains("--profile-ng") {
-    var net = ngNet()
-    for _ in 0..<(profileSteps ?? 40) { blackHole(net.step(&net)) }
+    profile("ng", { ngNet() }, steps: profileSteps ?? 40)
     exit(0)
 }
 if arguments.contains("--profile-mnist") {
-    var net = mnistNet()
-    for _ in 0..<(profileSteps ?? 20) { blackHole(net.step(&net)) }
+    profile("mnist", { mnistNet() }, steps: profileSteps ?? 20)
     exit(0)
 }
-for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help", "--torch", "--gemm", "--mlp"].contains(a) {
+for a in arguments where !["--profile-reverse", "--quick", "--json", "--write-docs", "--help", "--torch", "--gemm", "--mlp",
+                                 "--retain-freed-memory"].contains(a) {
     FileHandle.standardError.write(Data("unknown option \(a)\n".utf8))
     exit(2)
 }
 if arguments.contains("--help") {
-    print("usage: Benchmarks [--quick] [--json] [--write-docs] [--torch] [--gemm] [--mlp] [--chain]")
+    print("usage: Benchmarks [--quick] [--json] [--write-docs] [--torch] [--gemm] [--mlp] [--chain] [--retain-freed-memory]")
     print("  --torch: only the PyTorch steps; --gemm: only the peaks and GEMM; --mlp: only the MLP steps; --chain: only the scalar chain")
+    print("  --retain-freed-memory: MallocTuning.retainFreedMemory() first (glibc keeps freed memory; Note [Freed pages])")
+    print("  --profile-xor|--profile-ng|--profile-mnist [N] [--threads T] [--report]: one step, N times, for perf or callgrind")
     exit(0)
 }
 let quick = arguments.contains("--quick")

@@ -31,7 +31,8 @@ import Dispatch
 /// every CPU we target has it: x86-64 since Haswell (2013) and arm64's NEON. On an x86-64
 /// without FMA the Swift kernel still gives the same bits, through libm's `fma`, slowly.
 ///
-/// - Complexity: O(m·n·k) time; O(k·n) packing scratch for large products.
+/// - Complexity: O(m·n·k) time; O(k·n) packing scratch for large products, taken from a bounded
+///   pool that keeps it for the next call (``ScratchMemory``, Note [Scratch cache]).
 @inlinable
 public func gemm<Scalar: TensorScalar>(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -95,29 +96,29 @@ public func gemmReference<Scalar: TensorScalar>(
 
 func gemmDouble(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafeRawPointer, _ lda: Int,
                 _ b: UnsafeRawPointer, _ ldb: Int, _ c: UnsafeMutableRawPointer, _ ldc: Int, _ accumulate: Bool,
-                _ kernel: GEMMKernel) {
+                _ kernel: GEMMKernel, pool: ScratchPool = .shared, threads: Int? = nil) {
     let (a, b, c) = (a.assumingMemoryBound(to: Double.self), b.assumingMemoryBound(to: Double.self),
                      c.assumingMemoryBound(to: Double.self))
     switch kernel {  // gemmBlocked runs the reference loop itself for small products
     #if arch(x86_64)
-    case .avx512: gemmBlocked(AVX512DoubleKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
-    case .avx2: gemmBlocked(AVX2DoubleKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+    case .avx512: gemmBlocked(AVX512DoubleKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, threads: threads, pool: pool)
+    case .avx2: gemmBlocked(AVX2DoubleKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, threads: threads, pool: pool)
     #endif
-    default: gemmBlocked(DoubleKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+    default: gemmBlocked(DoubleKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, threads: threads, pool: pool)
     }
 }
 
 func gemmFloat(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafeRawPointer, _ lda: Int,
                _ b: UnsafeRawPointer, _ ldb: Int, _ c: UnsafeMutableRawPointer, _ ldc: Int, _ accumulate: Bool,
-               _ kernel: GEMMKernel) {
+               _ kernel: GEMMKernel, pool: ScratchPool = .shared, threads: Int? = nil) {
     let (a, b, c) = (a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self),
                      c.assumingMemoryBound(to: Float.self))
     switch kernel {  // gemmBlocked runs the reference loop itself for small products
     #if arch(x86_64)
-    case .avx512: gemmBlocked(AVX512FloatKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
-    case .avx2: gemmBlocked(AVX2FloatKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+    case .avx512: gemmBlocked(AVX512FloatKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, threads: threads, pool: pool)
+    case .avx2: gemmBlocked(AVX2FloatKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, threads: threads, pool: pool)
     #endif
-    default: gemmBlocked(FloatKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+    default: gemmBlocked(FloatKernel.self, tA, tB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, threads: threads, pool: pool)
     }
 }
 
@@ -377,7 +378,8 @@ struct GEMMWork<K: GEMMMicroKernel>: @unchecked Sendable {
 func gemmBlocked<K: GEMMMicroKernel>(
     _: K.Type, _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int,
     _ a: UnsafePointer<K.Scalar>, _ lda: Int, _ b: UnsafePointer<K.Scalar>, _ ldb: Int,
-    _ c: UnsafeMutablePointer<K.Scalar>, _ ldc: Int, _ accumulate: Bool, threads maxThreads: Int? = nil
+    _ c: UnsafeMutablePointer<K.Scalar>, _ ldc: Int, _ accumulate: Bool, threads maxThreads: Int? = nil,
+    pool: ScratchPool = .shared
 ) {
     typealias S = K.Scalar
     let work = m * n * k
@@ -389,9 +391,10 @@ func gemmBlocked<K: GEMMMicroKernel>(
     let kcMax = GEMMBlocking.kc
     if accumulate && k > kcMax {
         // The chain must finish before it meets C: run it in scratch, then C += s.
-        let scratch = UnsafeMutablePointer<S>.allocate(capacity: m * n)
-        defer { scratch.deallocate() }
-        gemmBlocked(K.self, tA, tB, m, n, k, a, lda, b, ldb, scratch, n, false, threads: maxThreads)
+        let block = pool.take(bytes: m * n * MemoryLayout<S>.stride)  // Note [Scratch cache]
+        defer { pool.give(block) }
+        let scratch = block.bound(to: S.self, count: m * n)
+        gemmBlocked(K.self, tA, tB, m, n, k, a, lda, b, ldb, scratch, n, false, threads: maxThreads, pool: pool)
         for i in 0..<m {
             let ci = c + i * ldc, si = scratch + i * n
             for j in 0..<n { ci[j] += si[j] }
@@ -432,20 +435,23 @@ func gemmBlocked<K: GEMMMicroKernel>(
             let j0 = t * perTask, cols = Swift.min(n - j0, perTask)
             guard cols > 0 else { return }
             gemmBlocked(K.self, tA, tB, m, cols, k, split.a, lda, split.b + (tB ? j0 * ldb : j0), ldb,
-                        split.c + j0, ldc, accumulate, threads: 1)
+                        split.c + j0, ldc, accumulate, threads: 1, pool: pool)
         }
         return
     }
     let packedBSize = (Swift.min(n, ncMax) + nr - 1) / nr * nr * kcBlock + 16
-    let packedB = UnsafeMutablePointer<S>.allocate(capacity: packedBSize * (privateB ? tasks : 1))
     let packedASize = mc * kcBlock * w
-    let packedA = UnsafeMutablePointer<S>.allocate(capacity: tasks * packedASize + 16)
-    let edge = UnsafeMutablePointer<S>.allocate(capacity: tasks * mr * nr)
-    defer {
-        packedB.deallocate()
-        packedA.deallocate()
-        edge.deallocate()
+    // One block from the pool holds the three buffers, each on a 64-byte boundary (Note [Scratch cache]).
+    let (bCount, aCount, edgeCount) = (packedBSize * (privateB ? tasks : 1), tasks * packedASize + 16, tasks * mr * nr)
+    func aligned(_ count: Int) -> Int {
+        (count * MemoryLayout<S>.stride + ScratchPool.alignment - 1) / ScratchPool.alignment * ScratchPool.alignment
     }
+    let aOffset = aligned(bCount), edgeOffset = aOffset + aligned(aCount)
+    let block = pool.take(bytes: edgeOffset + aligned(edgeCount))
+    defer { pool.give(block) }
+    let packedB = block.bound(to: S.self, count: bCount)
+    let packedA = block.bound(to: S.self, offset: aOffset, count: aCount)
+    let edge = block.bound(to: S.self, offset: edgeOffset, count: edgeCount)
     let job = GEMMWork<K>(tA: tA, tB: tB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
                           mc: mc, blocks: blocks, tasks: tasks, packedB: packedB,
                           packedA: packedA, packedASize: packedASize, edge: edge)
