@@ -113,13 +113,13 @@ public struct Trainer<Scalar: TensorScalar> {
                 batches += 1
                 var (objective, gradients, anomaly) = step(model, loss: loss, batch, exampleCount: data.count,
                                                            detecting: detectsAnomalies)
-                let finite = objective.value.scalar.isFinite && gradients.allSatisfy { $0.firstNonFiniteOffset() == nil }
+                let finite = objective.isFinite && gradients.allSatisfy { $0.firstNonFiniteOffset() == nil }
                 if anomaly != nil || !finite {
                     // Find where it was born: the same step again, every value checked.
                     let found = anomaly ?? step(model, loss: loss, batch, exampleCount: data.count, detecting: true).2
                     display.interrupted()
                     model.setMode(.evaluation)
-                    throw TrainingError.nonFinite(epoch: epoch, batch: batches, loss: Double(objective.value.scalar),
+                    throw TrainingError.nonFinite(epoch: epoch, batch: batches, loss: Double(objective),
                                                   anomaly: found)
                 }
                 if let maxGradientNorm { gradients = clippedByGlobalNorm(gradients, maxNorm: maxGradientNorm).gradients }
@@ -128,7 +128,7 @@ public struct Trainer<Scalar: TensorScalar> {
                 }
                 stepCount += 1
                 optimizer.update(parameters, along: gradients)
-                total += Double(objective.value.scalar)
+                total += Double(objective)
                 display.batch(epoch: epoch, done: Swift.min(first, shuffled.count), total: shuffled.count,
                               loss: total / Double(batches), since: start)
             }
@@ -145,9 +145,12 @@ public struct Trainer<Scalar: TensorScalar> {
     }
 
     /// One step's objective and gradients on a fresh tape, and its first anomaly when `detecting`.
+    /// The objective is returned as a number, not a variable, so the tape is released before the
+    /// update: while it lived, its leaf records shared the parameters' storage, and updating them
+    /// copied every weight matrix first (copy-on-write).
     func step(_ model: any Layer<Scalar>, loss: (Variable<Scalar>, Tensor<Scalar>) -> Variable<Scalar>,
               _ batch: Dataset<Scalar>, exampleCount: Int,
-              detecting: Bool) -> (Variable<Scalar>, [Tensor<Scalar>], AnomalyReport?) {
+              detecting: Bool) -> (Scalar, [Tensor<Scalar>], AnomalyReport?) {
         let tape = Tape<Scalar>()
         tape.anomalyDetection = detecting ? .collect : .off
         let parameters = model.parameters
@@ -160,7 +163,7 @@ public struct Trainer<Scalar: TensorScalar> {
             objective = objective + l2Penalty(parameters, lambda: lambda, exampleCount: exampleCount, on: tape)
         }
         let gradients = tape.gradient(of: objective, wrt: parameters.map { $0.variable(on: tape) })
-        return (objective, gradients, tape.firstAnomaly)
+        return (objective.value.scalar, gradients, tape.firstAnomaly)
     }
 
     /// Throws if a feature is NaN or ±∞, naming its row and column.

@@ -31,11 +31,16 @@ public func matmul<Scalar>(
     if a.rank > 2 || b.rank > 2 {
         return batchedMatmul(a, b, transposeA, transposeB, m: m, n: n, k: k, file: file, line: line)
     }
-    var out = Tensor<Scalar>.zeroedStorage(count: m * n)
-    a.withUnsafeBufferPointer { pa in
-        b.withUnsafeBufferPointer { pb in
-            out.withUnsafeMutableBufferPointer { pc in
-                guard let ba = pa.baseAddress, let bb = pb.baseAddress, let bc = pc.baseAddress else { return }
+    // The GEMM stores every element of C (accumulate: false), so C is not zeroed first; only an
+    // empty inner dimension (k = 0, no operand memory) is filled with zeros here.
+    let out = Tensor<Scalar>.makeStorage(count: m * n) { pc in
+        guard let bc = pc.baseAddress else { return }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                guard k > 0, let ba = pa.baseAddress, let bb = pb.baseAddress else {
+                    bc.initialize(repeating: 0, count: m * n)
+                    return
+                }
                 gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                      a: ba, lda: a.shape[1], b: bb, ldb: b.shape[1], c: bc, ldc: n, accumulate: false)
             }

@@ -154,3 +154,24 @@ struct GEMMTests {
         #expect(d[0].sign == .plus)
     }
 }
+
+@Suite("matmul writes every element of its output")
+struct MatmulOutputTests {
+    @Test("An empty inner dimension gives zeros; every shape's output equals the naive loop (no stale memory)")
+    func everyElementWritten() {
+        let a = Tensor<Double>(zeros: [3, 0]), b = Tensor<Double>(zeros: [0, 4])
+        #expect(Tensors.matmul(a, b).scalars == [Double](repeating: 0, count: 12))
+        var rng = SeededGenerator(seed: 9)
+        // Sizes on both sides of the small-product path and of every tile edge, repeated so that
+        // freed buffers with old values are handed out again.
+        for _ in 0..<3 {
+            for (m, n, k) in [(1, 1, 1), (5, 7, 3), (13, 33, 17), (40, 90, 130), (97, 5, 300)] {
+                let x = Tensor<Double>(shape: [m, k], scalars: randomArray(m * k, &rng))
+                let y = Tensor<Double>(shape: [k, n], scalars: randomArray(k * n, &rng))
+                var expected = [Double](repeating: 0, count: m * n)
+                for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * n + j] = expected[i * n + j].addingProduct(x.scalars[i * k + p], y.scalars[p * n + j]) } } }
+                #expect(Tensors.matmul(x, y).scalars == expected, "\(m)×\(n)×\(k)")
+            }
+        }
+    }
+}
