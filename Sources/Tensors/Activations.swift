@@ -32,7 +32,8 @@ public func gelu<Scalar>(_ x: Tensor<Scalar>, approximation: GELUApproximation =
     case .tanh:
         let c = Scalar(0.7978845608028654), k = Scalar(0.044715)
         // tanh through the vectorised kernel: the same bits as the formula element by element.
-        let t = x.map { ($0 + k * $0 * $0 * $0) * c }.applying(.tanh)
+        var t = x.map { ($0 + k * $0 * $0 * $0) * c }
+        t.applyInPlace(.tanh)
         return x.zipSameShape(t) { $0 * ($1 + 1) * Scalar(0.5) }
     }
 }

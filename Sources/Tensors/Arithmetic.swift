@@ -100,7 +100,9 @@ public func expm1<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.applying(.e
 @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 public func softplus<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     // Through the vectorised exp and log1p: the same bits as the element-wise formula.
-    let tail = x.map { -Swift.abs($0) }.applying(.exp).applying(.log1p)
+    var tail = x.map { -Swift.abs($0) }
+    tail.applyInPlace(.exp)
+    tail.applyInPlace(.log1p)
     return x.zipSameShape(tail) { Swift.max($0, 0) + $1 }
 }
 

@@ -150,18 +150,31 @@ extension Tensor {
         if n < ElementwiseFunction.smallCount { return map { f.generic($0) } }
         let kernel = GEMMKernels.active
         let out = Tensor.makeStorage(count: n) { buffer in
-            scalars.withUnsafeBufferPointer { x in
-                let x = UnsafeRawPointer(x.baseAddress!), y = UnsafeMutableRawPointer(buffer.baseAddress!)
-                if Scalar.self == Double.self {
-                    f.apply(kernel, n, x.assumingMemoryBound(to: Double.self), y.assumingMemoryBound(to: Double.self))
-                } else if Scalar.self == Float.self {
-                    f.apply(kernel, n, x.assumingMemoryBound(to: Float.self), y.assumingMemoryBound(to: Float.self))
-                } else {
-                    let x = x.assumingMemoryBound(to: Scalar.self), y = y.assumingMemoryBound(to: Scalar.self)
-                    for i in 0..<n { y[i] = f.generic(x[i]) }
-                }
-            }
+            scalars.withUnsafeBufferPointer { x in Tensor.run(f, kernel, n, x.baseAddress!, buffer.baseAddress!) }
         }
         return Tensor(uncheckedShape: shape, scalars: out)
+    }
+
+    /// ``applying(_:)`` overwriting this tensor (in place when its storage is not shared): a
+    /// chain of functions over a temporary allocates it once.
+    @usableFromInline
+    mutating func applyInPlace(_ f: ElementwiseFunction) {
+        let n = count
+        if n < ElementwiseFunction.smallCount { return mapInPlace { f.generic($0) } }
+        let kernel = GEMMKernels.active
+        storage.withUnsafeMutableBufferPointer { x in Tensor.run(f, kernel, n, x.baseAddress!, x.baseAddress!) }
+    }
+
+    /// y[i] = f(x[i]) for i < n through `kernel` (x == y allowed).
+    private static func run(_ f: ElementwiseFunction, _ kernel: GEMMKernel, _ n: Int,
+                            _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>) {
+        let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
+        if Scalar.self == Double.self {
+            f.apply(kernel, n, xr.assumingMemoryBound(to: Double.self), yr.assumingMemoryBound(to: Double.self))
+        } else if Scalar.self == Float.self {
+            f.apply(kernel, n, xr.assumingMemoryBound(to: Float.self), yr.assumingMemoryBound(to: Float.self))
+        } else {
+            for i in 0..<n { y[i] = f.generic(x[i]) }
+        }
     }
 }
